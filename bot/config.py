@@ -1,0 +1,111 @@
+"""Settings from the environment and `.env`, validated once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/prepbot.db"
+BUILTIN_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+
+
+class ConfigError(Exception):
+    """Raised with one readable line per invalid setting."""
+
+
+class Settings(BaseSettings):
+    """Every setting prepbot reads; `.env.example` mirrors it line for line."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    discord_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    database_url: str = DEFAULT_DATABASE_URL
+    # Extra pack directories, separated by ":" or ",".
+    content_dirs: str = Field("", alias="PREPBOT_CONTENT_DIRS")
+    builtin_content: bool = Field(True, alias="PREPBOT_BUILTIN_CONTENT")
+    default_timezone: str = Field("UTC", alias="PREPBOT_DEFAULT_TIMEZONE")
+    web_port: int = Field(8080, alias="PREPBOT_WEB_PORT", ge=0, le=65535)
+    log_level: str = "INFO"
+    log_format: str = "text"
+    discord_api_base_url: str | None = None
+    discord_gateway_url: str | None = None
+    slack_api_url: str | None = None
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}; use an IANA name such as Europe/Berlin"
+            ) from None
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError(
+                "not a database URL; expected sqlite+aiosqlite:///path.db "
+                "or postgresql+asyncpg://user@host/db"
+            ) from None
+        if url.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg", "postgresql"):
+            raise ValueError(
+                f"unsupported driver {url.drivername!r}; use sqlite+aiosqlite or postgresql+asyncpg"
+            )
+        return value
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value.lower()
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @property
+    def all_content_dirs(self) -> list[Path]:
+        """The shipped bank first, then the operator's own packs."""
+        extra = [Path(p.strip()) for p in self.content_dirs.replace(",", ":").split(":")]
+        return [BUILTIN_CONTENT_DIR] * self.builtin_content + [p for p in extra if str(p) != "."]
+
+
+ENV_NAMES = {
+    "content_dirs": "PREPBOT_CONTENT_DIRS",
+    "default_timezone": "PREPBOT_DEFAULT_TIMEZONE",
+    "web_port": "PREPBOT_WEB_PORT",
+    "builtin_content": "PREPBOT_BUILTIN_CONTENT",
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings; raise ConfigError naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except SettingsError as exc:
+        raise ConfigError(str(exc)) from None
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            name = ENV_NAMES.get(field, field.upper())
+            message = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}")
+        raise ConfigError("\n".join(lines)) from None

@@ -1,0 +1,111 @@
+"""The engine: one object that adapters call, built once by the composition root."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.clock import utcnow
+from bot.engine import commands
+from bot.engine.account import Account
+from bot.engine.actors import Actor
+from bot.engine.content import Bank
+from bot.engine.messages import Action, Reply
+from bot.engine.practice import Practice
+from bot.engine.progress import Progress
+from bot.store.store import Store
+
+
+class Engine:
+    """Member commands, button actions and form submissions, as neutral replies."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        bank: Bank,
+        default_timezone: str = "UTC",
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ):
+        self.store = store
+        self.bank = bank
+        self.clock = clock
+        self.practice = Practice(
+            store=store, bank=bank, default_timezone=default_timezone, clock=clock, rng=rng
+        )
+        self.progress = Progress(
+            store=store, bank=bank, default_timezone=default_timezone, clock=clock
+        )
+        self.account = Account(store=store, default_timezone=default_timezone)
+
+    async def close(self) -> None:
+        await self.practice.close()
+
+    async def run_text(self, actor: Actor, text: str, *, prefix: str = "/prep ") -> Reply:
+        """Run a command typed as text (`question python hard`, `/prep grade good`)."""
+        name, rest = commands.split_command(text)
+        args = rest.split()
+        if not name or name == "help":
+            return commands.help_reply(prefix=prefix)
+        match name:
+            case "today":
+                return await self.practice.today(actor)
+            case "question":
+                if len(args) > 2:
+                    return commands.usage_reply(name, prefix=prefix)
+                return await self.practice.question(actor, *args)
+            case "answer":
+                return await self.practice.answer(actor, rest)
+            case "reveal":
+                return await self.practice.reveal(actor)
+            case "grade":
+                if len(args) != 1:
+                    return commands.usage_reply(name, prefix=prefix)
+                return await self.practice.grade(actor, args[0])
+            case "skip":
+                return await self.practice.skip(actor)
+            case "streak":
+                return await self.progress.streak(actor, _user_arg(rest))
+            case "stats":
+                return await self.progress.stats(actor, _user_arg(rest))
+            case "leaderboard":
+                return await self.progress.leaderboard(actor, args[0] if args else None)
+            case "topics":
+                return self.progress.topics()
+            case "timezone":
+                return await self.account.timezone(actor, rest or None)
+            case "forget-me":
+                return await self.account.forget_me(actor, confirmed=rest.lower() == "confirm")
+        return commands.unknown_reply(name, prefix=prefix)
+
+    async def run_action(
+        self, actor: Actor, action: Action, form: dict[str, str] | None = None
+    ) -> Reply:
+        """Run a button click or form submission routed by its `Action`."""
+        match action.verb:
+            case "answer":
+                return self.practice.answer_form(action.arg)
+            case "submit":
+                return await self.practice.answer(actor, (form or {}).get("answer"), action.arg)
+            case "reveal":
+                return await self.practice.reveal(actor, action.arg)
+            case "skip":
+                return await self.practice.skip(actor, action.arg)
+            case "grade":
+                rating, _, question_id = action.arg.partition(".")
+                return await self.practice.grade(actor, rating, f"q{question_id}")
+            case "forget":
+                return await self.account.forget_me(actor, confirmed=action.arg == "confirm")
+            case "practice":
+                return await self.practice.question(actor)
+        return Reply.error("That button is no longer supported; try `/prep help`.")
+
+
+def _user_arg(text: str) -> str | None:
+    """A user argument as typed: `<@123>`, `@name` or a plain id."""
+    text = text.strip()
+    if not text:
+        return None
+    return text.removeprefix("<@").removesuffix(">").lstrip("@!")

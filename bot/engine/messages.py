@@ -1,0 +1,123 @@
+"""The neutral message model: what the engine returns and every adapter renders.
+
+Text is Markdown (bold, inline code, fenced code, `-` bullets, [label](url) links).
+Adapters neutralise mentions in everything they send; the engine never has to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ID_PREFIX = "prep"
+ID_VERSION = "v1"
+MAX_CUSTOM_ID = 100  # Discord's custom_id limit; Slack allows 255
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a button or form does: a verb plus its routing argument."""
+
+    verb: str
+    arg: str = ""
+
+    def encode(self) -> str:
+        """`prep:v1:<verb>:<arg>`, the id stored on the platform's button or form."""
+        custom_id = f"{ID_PREFIX}:{ID_VERSION}:{self.verb}:{self.arg}"
+        if len(custom_id) > MAX_CUSTOM_ID:
+            raise ValueError(f"custom id over {MAX_CUSTOM_ID} characters: {custom_id!r}")
+        return custom_id
+
+    @classmethod
+    def decode(cls, custom_id: str) -> Action | None:
+        """The action of one of our ids, or None for anything else (or another version)."""
+        parts = custom_id.split(":", 3)
+        if len(parts) != 4 or parts[0] != ID_PREFIX or parts[1] != ID_VERSION or not parts[2]:
+            return None
+        return cls(verb=parts[2], arg=parts[3])
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: Action
+    style: str = "secondary"  # primary | secondary | success | danger
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass(frozen=True)
+class Image:
+    filename: str
+    data: bytes
+    alt: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """One message block: a title, Markdown body, fields, buttons and an optional image."""
+
+    title: str
+    body: str = ""
+    fields: tuple[Field, ...] = ()
+    buttons: tuple[Button, ...] = ()
+    footer: str = ""
+    tone: str = "info"  # info | success | warning | danger: a colour hint
+    image: Image | None = None
+
+    def plain_text(self) -> str:
+        """A readable text rendering, for the console and for notification previews."""
+        lines = [f"== {self.title} =="] if self.title else []
+        if self.body:
+            lines.append(self.body)
+        for f in self.fields:
+            lines.append(f"{f.name}:")
+            lines.append("  " + f.value.replace("\n", "\n  "))
+        if self.footer:
+            lines.append(self.footer)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    multiline: bool = True
+    max_length: int = 4000
+    placeholder: str = ""
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class Form:
+    """A modal the adapter opens (Discord modal, Slack modal); submitting runs `action`."""
+
+    title: str
+    action: Action
+    fields: tuple[FormField, ...]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The engine's answer to one command or click."""
+
+    cards: tuple[Card, ...] = ()
+    private: bool = False  # only the member who asked sees it
+    form: Form | None = None
+    thread_title: str | None = None  # open a discussion thread under the first card
+
+    @classmethod
+    def text(cls, title: str, body: str = "", *, private: bool = True, tone: str = "info") -> Reply:
+        return cls(cards=(Card(title=title, body=body, tone=tone),), private=private)
+
+    @classmethod
+    def error(cls, message: str) -> Reply:
+        """A short, private explanation of what went wrong and what to do instead."""
+        return cls(cards=(Card(title="", body=message, tone="warning"),), private=True)
+
+    def plain_text(self) -> str:
+        return "\n\n".join(card.plain_text() for card in self.cards)

@@ -1,0 +1,231 @@
+"""Table definitions: the one description of prepbot's data, shared by SQLite and PostgreSQL.
+
+Times are stored as naive UTC datetimes; member-local calendar days as dates.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+servers = Table(
+    "servers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("name", String(200)),
+    Column("default_timezone", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("platform", "external_id"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("display_name", String(200)),
+    Column("timezone", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("platform", "external_id"),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("time_of_day", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("weekdays", String(32), nullable=False),
+    Column("topics", Text, nullable=False, server_default=""),
+    Column("difficulty", String(8)),
+    Column("grace_minutes", Integer, nullable=False, server_default="120"),
+    Column("paused", Boolean, nullable=False, server_default="0"),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("server_id", "channel_id"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("time_of_day", String(5), nullable=False),
+    Column("topics", Text, nullable=False, server_default=""),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("server_id", "member_id"),
+)
+
+# One row per channel and local date: the channel's question of the day. The scheduler
+# claims a row (claimed_by/claimed_at) before posting it, so that it is posted once.
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("schedule_id", ForeignKey("schedules.id", ondelete="SET NULL")),
+    Column("local_date", Date, nullable=False),
+    Column("question_id", String(64), nullable=False),
+    Column("cycle", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", DateTime),
+    Column("message_ref", String(128)),
+    Column("posted_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("server_id", "channel_id", "local_date"),
+    UniqueConstraint("schedule_id", "local_date", name="uq_posts_schedule_day"),
+)
+
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("question_id", String(64), nullable=False),
+    Column("post_id", ForeignKey("posts.id", ondelete="SET NULL")),
+    Column("text", Text, nullable=False),
+    Column("covered", String(64), nullable=False, server_default=""),
+    Column("local_date", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_answers_member", "member_id", "created_at"),
+    Index("ix_answers_post", "post_id"),
+)
+
+grades = Table(
+    "grades",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("question_id", String(64), nullable=False),
+    Column("rating", Integer, nullable=False),
+    Column("local_date", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_grades_member", "member_id", "created_at"),
+)
+
+# Spaced-repetition state per member and question (an FSRS card as JSON).
+review_states = Table(
+    "review_states",
+    metadata,
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("question_id", String(64), primary_key=True),
+    Column("topic", String(64), nullable=False),
+    Column("card", Text, nullable=False),
+    Column("due", DateTime, nullable=False),
+    Column("reps", Integer, nullable=False, server_default="0"),
+    Column("lapses", Integer, nullable=False, server_default="0"),
+    Column("last_rating", Integer, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Index("ix_review_states_due", "member_id", "due"),
+)
+
+# Per member and server: streaks and counters kept current in the same transaction as
+# each answer or grade, so that streak and leaderboard reads never scan raw answers.
+member_stats = Table(
+    "member_stats",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("current_streak", Integer, nullable=False, server_default="0"),
+    Column("longest_streak", Integer, nullable=False, server_default="0"),
+    Column("freezes", Integer, nullable=False, server_default="0"),
+    Column("last_day", Date),
+    Column("alive_until", Date),
+    Column("answers_total", Integer, nullable=False, server_default="0"),
+    Column("grades_total", Integer, nullable=False, server_default="0"),
+    Column("week_key", String(10), nullable=False, server_default=""),
+    Column("week_answers", Integer, nullable=False, server_default="0"),
+    Column("month_key", String(7), nullable=False, server_default=""),
+    Column("month_answers", Integer, nullable=False, server_default="0"),
+    Column("current_question_id", String(64)),
+    Column("current_post_id", Integer),
+    Column("updated_at", DateTime, nullable=False),
+    # Covers leaderboard ranking: streak order, liveness and every period's answer count.
+    Index(
+        "ix_member_stats_rank",
+        "server_id",
+        "current_streak",
+        "alive_until",
+        "week_key",
+        "week_answers",
+        "month_key",
+        "month_answers",
+        "answers_total",
+    ),
+)
+
+mock_rounds = Table(
+    "mock_rounds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("thread_ref", String(128)),
+    Column("lead_member_id", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("candidate_member_id", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("is_group", Boolean, nullable=False, server_default="0"),
+    Column("topics", Text, nullable=False, server_default=""),
+    Column("difficulty", String(8)),
+    Column("question_count", Integer, nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("deadline", DateTime, nullable=False),
+    Column("warned_at", DateTime),
+    Column("ended_at", DateTime),
+    Index("ix_mock_rounds_place", "server_id", "channel_id", "status"),
+)
+
+mock_items = Table(
+    "mock_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("round_id", ForeignKey("mock_rounds.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("question_id", String(64), nullable=False),
+    Column("asked_at", DateTime),
+    Column("finished_at", DateTime),
+    Column("score", Integer),
+    Column("note", Text),
+    UniqueConstraint("round_id", "position"),
+)
+
+mock_responses = Table(
+    "mock_responses",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", ForeignKey("mock_items.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)

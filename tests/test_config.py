@@ -1,0 +1,49 @@
+"""Settings: each bad value named by its variable, in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .env from the working tree
+    for name in ("DATABASE_URL", "PREPBOT_DEFAULT_TIMEZONE", "LOG_FORMAT", "PREPBOT_WEB_PORT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_defaults():
+    settings = load_settings()
+    assert settings.database_url == "sqlite+aiosqlite:///data/prepbot.db"
+    assert settings.default_timezone == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "not a url", "DATABASE_URL: not a database URL"),
+        ("DATABASE_URL", "mysql://x@y/z", "DATABASE_URL: unsupported driver"),
+        ("PREPBOT_DEFAULT_TIMEZONE", "Mars/Olympus", "PREPBOT_DEFAULT_TIMEZONE: unknown timezone"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT: must be text or json"),
+        ("PREPBOT_WEB_PORT", "99999", "PREPBOT_WEB_PORT:"),
+    ],
+)
+def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name, value, expected):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).startswith(expected)
+    assert "\n" not in str(info.value)
+
+
+def test_content_dirs_split_on_colons_and_commas(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("PREPBOT_CONTENT_DIRS", "/a:/b,/c")
+    monkeypatch.setenv("PREPBOT_BUILTIN_CONTENT", "false")
+    assert [str(p) for p in load_settings().all_content_dirs] == ["/a", "/b", "/c"]
+
+
+def test_dotenv_is_read(tmp_path):
+    (tmp_path / ".env").write_text("PREPBOT_DEFAULT_TIMEZONE=Asia/Tokyo\n")
+    assert load_settings().default_timezone == "Asia/Tokyo"

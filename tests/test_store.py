@@ -1,0 +1,93 @@
+"""Storage: migrations, the once-per-day post row, and data kept across upgrades."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, inspect, select
+
+from bot.store import database
+from bot.store.schema import metadata, posts
+from bot.store.store import Store
+
+
+async def test_migrations_create_every_table(store: Store):
+    async with store.engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+    assert set(metadata.tables) <= tables
+    assert await database.current_revision(store.engine) == database.head_revision()
+
+
+async def test_upgrade_again_keeps_data(store: Store):
+    server = await store.ensure_server("test", "s1", "Server")
+    member = await store.ensure_member("test", "u1", "Ann")
+    await store.set_member_timezone(member.id, "Asia/Tokyo")
+    await store.create_post(
+        server_id=server.id, channel_id="c", day=date(2026, 1, 1), question_id="q", cycle=0
+    )
+    await store.upgrade()
+    assert (await store.find_member("test", "u1")).timezone == "Asia/Tokyo"
+    assert (await store.post_for_day(server.id, "c", date(2026, 1, 1))).question_id == "q"
+
+
+async def test_one_post_per_channel_and_day_under_concurrent_writers(store: Store):
+    server = await store.ensure_server("test", "s1")
+    rows = await asyncio.gather(
+        *(
+            store.create_post(
+                server_id=server.id,
+                channel_id="c",
+                day=date(2026, 1, 2),
+                question_id=f"q{i}",
+                cycle=0,
+            )
+            for i in range(8)
+        )
+    )
+    assert len({row.id for row in rows}) == 1
+    assert len({row.question_id for row in rows}) == 1
+    async with store.read() as tx:
+        assert (await tx.conn.execute(select(func.count()).select_from(posts))).scalar_one() == 1
+
+
+async def test_ensure_member_updates_display_name(store: Store):
+    first = await store.ensure_member("test", "u1", "Ann")
+    second = await store.ensure_member("test", "u1", "Annie")
+    assert first.id == second.id and second.display_name == "Annie"
+
+
+async def test_sqlite_runs_in_wal_mode(tmp_path: Path):
+    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'sub' / 'x.db'}")
+    await store.upgrade()
+    async with store.engine.connect() as conn:
+        mode = (await conn.exec_driver_sql("PRAGMA journal_mode")).scalar_one()
+        timeout = (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
+    await store.close()
+    assert mode == "wal" and timeout == database.SQLITE_BUSY_TIMEOUT_MS
+
+
+async def test_two_stores_on_one_sqlite_file_do_not_lock_each_other_out(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    a, b = Store.from_url(url), Store.from_url(url)
+    await a.upgrade()
+    server = await a.ensure_server("test", "s1")
+    days = [date(2026, 2, d) for d in range(1, 21)]
+
+    async def write(store: Store, offset: int) -> None:
+        for day in days:
+            await store.create_post(
+                server_id=server.id, channel_id="c", day=day, question_id=f"q{offset}", cycle=0
+            )
+
+    await asyncio.gather(write(a, 1), write(b, 2))
+    async with a.read() as tx:
+        assert (await tx.conn.execute(select(func.count()).select_from(posts))).scalar_one() == 20
+    await a.close()
+    await b.close()
+
+
+def test_postgres_urls_use_the_async_driver():
+    assert database.normalise_url("postgresql://u@h/db").startswith("postgresql+asyncpg://")
+    assert database.normalise_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
