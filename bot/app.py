@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot import web
+from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.engine.content import Bank, load_valid_bank
 from bot.engine.core import Engine
@@ -49,17 +54,64 @@ def configured_platforms(settings: Settings) -> list[str]:
     return platforms
 
 
-async def run(settings: Settings) -> int:
-    """Run every adapter whose tokens are configured until stopped."""
-    platforms = configured_platforms(settings)
-    if not platforms:
+def build_adapters(svc: Services) -> list[Adapter]:
+    """One adapter per platform whose tokens are configured."""
+    adapters: list[Adapter] = []
+    if svc.settings.discord_token:
+        from bot.adapters.discord_adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter(engine=svc.engine, settings=svc.settings))
+    if svc.settings.slack_bot_token:
+        from bot.adapters.slack_adapter import SlackAdapter
+
+        adapters.append(SlackAdapter(engine=svc.engine, settings=svc.settings))
+    return adapters
+
+
+async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
+    """Run every adapter whose tokens are configured until SIGTERM/SIGINT (or `stop`)."""
+    if not configured_platforms(settings):
         print(
             "No chat platform is configured: set DISCORD_TOKEN and/or SLACK_BOT_TOKEN "
             "(see .env.example).\nTo practise in this terminal without any tokens, run "
             "`prepbot console`."
         )
         return 2
-    raise NotImplementedError("platform adapters arrive with their own issues")
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    async with services(settings) as svc:
+        adapters = build_adapters(svc)
+
+        async def ready() -> dict[str, bool]:
+            checks = {"database": await _database_ok(svc.store)}
+            checks.update({a.platform: a.ready for a in adapters})
+            return checks
+
+        routes = [route for a in adapters for route in getattr(a, "routes", lambda: [])()]
+        runner = await web.start(web.build_app(ready=ready, routes=routes), port=settings.web_port)
+        started: list[Adapter] = []
+        try:
+            for adapter in adapters:
+                await adapter.start()
+                started.append(adapter)
+                log.info("%s adapter started", adapter.platform)
+            await stop.wait()
+            log.info("stopping")
+        finally:
+            for adapter in reversed(started):
+                await adapter.stop()
+            await runner.cleanup()
+    return 0
+
+
+async def _database_ok(store: Store) -> bool:
+    try:
+        return await asyncio.wait_for(store.ping(), timeout=2)
+    except Exception:
+        return False
 
 
 async def run_console(settings: Settings, *, user: str) -> int:

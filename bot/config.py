@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     web_port: int = Field(8080, alias="PREPBOT_WEB_PORT", ge=0, le=65535)
     log_level: str = "INFO"
     log_format: str = "text"
+    # Who may run admin commands beyond the platform's own admins, and who leads mock rounds.
+    # Comma-separated ids: Discord role ids for the *_ROLES, user ids of any platform for *_USERS.
+    admin_roles: str = Field("", alias="PREPBOT_ADMIN_ROLES")
+    admin_users: str = Field("", alias="PREPBOT_ADMIN_USERS")
+    lead_roles: str = Field("", alias="PREPBOT_LEAD_ROLES")
+    lead_users: str = Field("", alias="PREPBOT_LEAD_USERS")
+    discord_guild_id: str | None = Field(None, alias="PREPBOT_DISCORD_GUILD_ID")
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
     slack_api_url: str | None = None
@@ -92,7 +99,17 @@ ENV_NAMES = {
     "default_timezone": "PREPBOT_DEFAULT_TIMEZONE",
     "web_port": "PREPBOT_WEB_PORT",
     "builtin_content": "PREPBOT_BUILTIN_CONTENT",
+    "admin_roles": "PREPBOT_ADMIN_ROLES",
+    "admin_users": "PREPBOT_ADMIN_USERS",
+    "lead_roles": "PREPBOT_LEAD_ROLES",
+    "lead_users": "PREPBOT_LEAD_USERS",
+    "discord_guild_id": "PREPBOT_DISCORD_GUILD_ID",
 }
+
+
+def id_list(value: str) -> frozenset[str]:
+    """A comma-separated setting as a set of ids."""
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -39,6 +39,12 @@ SPECS = (
     CommandSpec("timezone", "timezone <Area/City>", "set your timezone (IANA name)", "You"),
     CommandSpec("forget-me", "forget-me", "delete everything stored about you", "You"),
     CommandSpec("help", "help", "this list", "You"),
+    CommandSpec(
+        "schedule",
+        "schedule set|show|pause|resume|remove",
+        "the channel's daily question: time, timezone, days, topics (admins)",
+        "Admins",
+    ),
 )
 BY_NAME = {spec.name: spec for spec in SPECS}
 ALIASES = {"q": "question", "a": "answer", "lb": "leaderboard", "tz": "timezone", "?": "help"}

@@ -14,6 +14,7 @@ from bot.engine.content import Bank
 from bot.engine.messages import Action, Reply
 from bot.engine.practice import Practice
 from bot.engine.progress import Progress
+from bot.engine.schedules import Schedules
 from bot.store.store import Store
 
 
@@ -39,6 +40,7 @@ class Engine:
             store=store, bank=bank, default_timezone=default_timezone, clock=clock
         )
         self.account = Account(store=store, default_timezone=default_timezone)
+        self.schedules = Schedules(store=store, bank=bank, default_timezone=default_timezone)
 
     async def close(self) -> None:
         await self.practice.close()
@@ -76,6 +78,8 @@ class Engine:
                 return self.progress.topics()
             case "timezone":
                 return await self.account.timezone(actor, rest or None)
+            case "schedule":
+                return await self.schedules.run(actor, rest)
             case "forget-me":
                 return await self.account.forget_me(actor, confirmed=rest.lower() == "confirm")
         return commands.unknown_reply(name, prefix=prefix)

@@ -184,6 +184,46 @@ class Store:
                 )
             ).first()
 
+    async def save_schedule(self, *, server_id: int, channel_id: str, **values: Any) -> int:
+        """Create or replace the channel's schedule (and resume it); return its id."""
+        now = utcnow()
+        changes = {**values, "paused": False, "updated_at": now}
+        async with self.write() as tx:
+            await tx.conn.execute(
+                tx.insert(schedules)
+                .values(server_id=server_id, channel_id=channel_id, created_at=now, **changes)
+                .on_conflict_do_update(index_elements=["server_id", "channel_id"], set_=changes)
+            )
+            return (
+                await tx.conn.execute(
+                    select(schedules.c.id).where(
+                        schedules.c.server_id == server_id, schedules.c.channel_id == channel_id
+                    )
+                )
+            ).scalar_one()
+
+    async def set_schedule_paused(self, schedule_id: int, paused: bool) -> None:
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(schedules)
+                .where(schedules.c.id == schedule_id)
+                .values(paused=paused, updated_at=utcnow())
+            )
+
+    async def delete_schedule(self, schedule_id: int) -> None:
+        async with self.write() as tx:
+            await tx.conn.execute(delete(schedules).where(schedules.c.id == schedule_id))
+
+    async def all_schedules(self) -> list[Row]:
+        """Every schedule with its server's platform and external id."""
+        async with self.read() as tx:
+            result = await tx.conn.execute(
+                select(schedules, servers.c.platform, servers.c.external_id.label("server_ref"))
+                .join(servers, servers.c.id == schedules.c.server_id)
+                .order_by(schedules.c.id)
+            )
+            return list(result)
+
     async def post_for_day(self, server_id: int, channel_id: str, day: date) -> Row | None:
         async with self.read() as tx:
             return (

@@ -1,0 +1,244 @@
+"""Channel schedules: when and what the daily question posts, set by admins."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.engine.account import check_timezone
+from bot.engine.actors import Actor, resolve
+from bot.engine.content import DIFFICULTIES, Bank
+from bot.engine.messages import Card, Field, Reply
+from bot.store.store import Store
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_WORDS = {
+    "daily": WEEKDAYS,
+    "everyday": WEEKDAYS,
+    "weekdays": WEEKDAYS[:5],
+    "weekends": WEEKDAYS[5:],
+}
+DEFAULT_TIME = "09:00"
+DEFAULT_GRACE_MINUTES = 120
+KEYS = ("time", "timezone", "weekdays", "topics", "difficulty", "grace")
+USAGE = (
+    "`schedule set time=09:00 timezone=Europe/Berlin weekdays=mon-fri "
+    "topics=oop,databases-sql difficulty=medium grace=120` (all optional), "
+    "`schedule show`, `schedule pause`, `schedule resume`, `schedule remove`"
+)
+ADMINS_ONLY = (
+    "Only admins can manage this channel's schedule (Manage Server on Discord, workspace "
+    "admins on Slack, or the ids in PREPBOT_ADMIN_ROLES / PREPBOT_ADMIN_USERS)."
+)
+
+Listener = Callable[[], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    time_of_day: str
+    timezone: str
+    weekdays: tuple[str, ...]
+    topics: tuple[str, ...]
+    difficulty: str | None
+    grace_minutes: int
+
+
+def parse_time(text: str) -> str | None:
+    """`9`, `9:30`, `09:30` or `9:30pm` as `HH:MM` (24-hour), or None."""
+    m = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip().lower())
+    if not m:
+        return None
+    hour, minute = int(m.group(1)), int(m.group(2) or 0)
+    if m.group(3):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if m.group(3) == "pm" else 0)
+    if hour > 23 or minute > 59:
+        return None
+    return f"{hour:02d}:{minute:02d}"
+
+
+def parse_weekdays(text: str) -> tuple[str, ...] | None:
+    """`mon-fri`, `mon,wed,fri`, `daily`, `weekdays`, `weekends` as ordered day names."""
+    text = text.strip().lower()
+    if text in WEEKDAY_WORDS:
+        return WEEKDAY_WORDS[text]
+    days: set[str] = set()
+    for part in filter(None, text.split(",")):
+        if "-" in part:
+            first, _, last = part.partition("-")
+            if first[:3] not in WEEKDAYS or last[:3] not in WEEKDAYS:
+                return None
+            i, j = WEEKDAYS.index(first[:3]), WEEKDAYS.index(last[:3])
+            span = range(i, j + 1) if i <= j else [*range(i, 7), *range(0, j + 1)]
+            days.update(WEEKDAYS[k] for k in span)
+        elif part[:3] in WEEKDAYS:
+            days.add(part[:3])
+        else:
+            return None
+    return tuple(d for d in WEEKDAYS if d in days) or None
+
+
+class Schedules:
+    def __init__(self, *, store: Store, bank: Bank, default_timezone: str):
+        self.store = store
+        self.bank = bank
+        self.default_timezone = default_timezone
+        self.listeners: list[Listener] = []  # told after any change (the scheduler resyncs)
+
+    async def _changed(self) -> None:
+        for listener in self.listeners:
+            await listener()
+
+    def parse(self, text: str, current: ScheduleSpec) -> tuple[ScheduleSpec | None, str]:
+        """Apply `key=value` words (or a bare time and timezone) to `current`."""
+        values = {
+            "time": current.time_of_day,
+            "timezone": current.timezone,
+            "weekdays": current.weekdays,
+            "topics": current.topics,
+            "difficulty": current.difficulty,
+            "grace": current.grace_minutes,
+        }
+        for word in text.split():
+            key, sep, value = word.partition("=")
+            if not sep:  # a bare word: a time, or a timezone
+                key, value = ("time", word) if parse_time(word) else ("timezone", word)
+            key = key.lower()
+            if key not in KEYS:
+                return None, f"Unknown setting `{key[:20]}`. Usage: {USAGE}"
+            if key == "time":
+                parsed = parse_time(value)
+                if parsed is None:
+                    return None, f"`{value[:20]}` is not a time; use 24-hour `HH:MM`, e.g. `09:00`."
+                values["time"] = parsed
+            elif key == "timezone":
+                zone, error = check_timezone(value)
+                if zone is None:
+                    return None, error
+                values["timezone"] = zone
+            elif key == "weekdays":
+                days = parse_weekdays(value)
+                if days is None:
+                    return None, (
+                        f"`{value[:30]}` is not a set of weekdays; use e.g. `mon-fri`, "
+                        "`mon,wed,fri`, `daily`, `weekdays` or `weekends`."
+                    )
+                values["weekdays"] = days
+            elif key == "topics":
+                slugs = []
+                for name in filter(None, value.split(",")):
+                    found = self.bank.find_topic(name)
+                    if found is None:
+                        names = ", ".join(sorted(self.bank.topics))
+                        return None, f"Unknown topic `{name[:40]}`. Topics: {names}."
+                    slugs.append(found.slug)
+                values["topics"] = tuple(slugs) if value.lower() not in ("all", "any") else ()
+            elif key == "difficulty":
+                level = value.lower()
+                if level not in (*DIFFICULTIES, "any"):
+                    return None, "Difficulty is one of easy, medium, hard or any."
+                values["difficulty"] = None if level == "any" else level
+            elif key == "grace":
+                if not value.isdigit() or not 0 <= int(value) <= 1440:
+                    return None, "Grace is a number of minutes from 0 to 1440, e.g. `grace=120`."
+                values["grace"] = int(value)
+        return (
+            ScheduleSpec(
+                time_of_day=values["time"],
+                timezone=values["timezone"],
+                weekdays=values["weekdays"],
+                topics=values["topics"],
+                difficulty=values["difficulty"],
+                grace_minutes=values["grace"],
+            ),
+            "",
+        )
+
+    @staticmethod
+    def spec_of(row) -> ScheduleSpec:
+        return ScheduleSpec(
+            time_of_day=row.time_of_day,
+            timezone=row.timezone,
+            weekdays=tuple(filter(None, row.weekdays.split(","))),
+            topics=tuple(filter(None, row.topics.split(","))),
+            difficulty=row.difficulty,
+            grace_minutes=row.grace_minutes,
+        )
+
+    def card(self, spec: ScheduleSpec, *, paused: bool, title: str) -> Card:
+        topics = ", ".join(self.bank.topics[t].title for t in spec.topics if t in self.bank.topics)
+        return Card(
+            title=title,
+            body=f"Daily question at **{spec.time_of_day}** ({spec.timezone})"
+            + (" · **paused**" if paused else ""),
+            fields=(
+                Field("Days", ", ".join(d.title() for d in spec.weekdays), inline=True),
+                Field("Topics", topics or "all", inline=True),
+                Field("Difficulty", spec.difficulty or "any", inline=True),
+                Field("Catch-up window", f"{spec.grace_minutes} min", inline=True),
+            ),
+            tone="warning" if paused else "success",
+        )
+
+    async def run(self, actor: Actor, text: str) -> Reply:
+        """`schedule set|show|pause|resume|remove ...`, admins only, for this channel."""
+        if not actor.is_admin:
+            return Reply.error(ADMINS_ONLY)
+        if actor.is_dm:
+            return Reply.error("Schedules belong to channels; run this in the channel to post in.")
+        sub, _, rest = text.strip().partition(" ")
+        sub = sub.lower()
+        place = await resolve(self.store, actor, default_timezone=self.default_timezone)
+        row = await self.store.channel_schedule(place.server.id, actor.channel_id)
+        if sub == "set":
+            current = (
+                self.spec_of(row)
+                if row
+                else ScheduleSpec(
+                    DEFAULT_TIME, place.channel_timezone, WEEKDAYS, (), None, DEFAULT_GRACE_MINUTES
+                )
+            )
+            spec, error = self.parse(rest, current)
+            if spec is None:
+                return Reply.error(error)
+            await self.store.save_schedule(
+                server_id=place.server.id,
+                channel_id=actor.channel_id,
+                time_of_day=spec.time_of_day,
+                timezone=spec.timezone,
+                weekdays=",".join(spec.weekdays),
+                topics=",".join(spec.topics),
+                difficulty=spec.difficulty,
+                grace_minutes=spec.grace_minutes,
+            )
+            await self._changed()
+            return Reply(
+                cards=(self.card(spec, paused=False, title="Schedule saved"),), private=True
+            )
+        if row is None:
+            if sub in ("show", ""):
+                return Reply.text(
+                    "Schedule", f"This channel has no daily question yet. Set one with {USAGE}."
+                )
+            return Reply.error("This channel has no schedule. Set one with `schedule set`.")
+        if sub in ("show", ""):
+            title = "Schedule"
+            return Reply(
+                cards=(self.card(self.spec_of(row), paused=row.paused, title=title),), private=True
+            )
+        if sub in ("pause", "resume"):
+            await self.store.set_schedule_paused(row.id, sub == "pause")
+            await self._changed()
+            title = "Schedule paused" if sub == "pause" else "Schedule resumed"
+            return Reply(
+                cards=(self.card(self.spec_of(row), paused=sub == "pause", title=title),),
+                private=True,
+            )
+        if sub == "remove":
+            await self.store.delete_schedule(row.id)
+            await self._changed()
+            return Reply.text("Schedule removed", "No more daily questions in this channel.")
+        return Reply.error(f"Usage: {USAGE}")

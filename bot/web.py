@@ -1,0 +1,39 @@
+"""The bot's web server: health probes now; adapters mount their own routes (Slack HTTP)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+ReadyCheck = Callable[[], Awaitable[dict[str, bool]]]
+
+
+def build_app(*, ready: ReadyCheck, routes: list[web.RouteDef] | None = None) -> web.Application:
+    """The aiohttp application: `/healthz`, `/readyz`, plus any adapter routes."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        checks = await ready()
+        status = 200 if all(checks.values()) else 503
+        return web.json_response({"ready": status == 200, "checks": checks}, status=status)
+
+    app = web.Application(client_max_size=1024 * 1024)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_routes(routes or [])
+    return app
+
+
+async def start(app: web.Application, *, port: int, host: str = "0.0.0.0") -> web.AppRunner:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host=host, port=port)
+    await site.start()
+    log.info("web server listening on %s:%d", host, port)
+    return runner

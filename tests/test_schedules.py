@@ -1,0 +1,111 @@
+"""Channel schedules as admins set them: validation, storage, refusal for others."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.engine.core import Engine
+from bot.engine.schedules import parse_time, parse_weekdays
+from tests.conftest import make_actor
+
+ADMIN = {"is_admin": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("9", "09:00"),
+        ("09:30", "09:30"),
+        ("9:30pm", "21:30"),
+        ("12am", "00:00"),
+        ("24:00", None),
+        ("9:7", None),
+        ("noon", None),
+        ("13pm", None),
+    ],
+)
+def test_parse_time(text, expected):
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mon-fri", ("mon", "tue", "wed", "thu", "fri")),
+        ("weekends", ("sat", "sun")),
+        ("fri-mon", ("mon", "fri", "sat", "sun")),
+        ("wed,mon", ("mon", "wed")),
+        ("funday", None),
+    ],
+)
+def test_parse_weekdays(text, expected):
+    assert parse_weekdays(text) == expected
+
+
+async def test_non_admins_are_refused_and_nothing_changes(engine: Engine, store):
+    reply = await engine.run_text(make_actor(), "schedule set time=10:00")
+    assert reply.private and "Only admins" in reply.cards[0].body
+    place = await engine.practice.place(make_actor())
+    assert await store.channel_schedule(place.server.id, "c1") is None
+
+
+async def test_set_show_pause_resume_remove(engine: Engine, store):
+    admin = make_actor("boss", **ADMIN)
+    saved = await engine.run_text(
+        admin, "schedule set 8:30 Europe/Berlin weekdays=mon-fri topics=alpha,beta difficulty=hard"
+    )
+    assert saved.cards[0].title == "Schedule saved"
+    assert "08:30" in saved.cards[0].body and "Europe/Berlin" in saved.cards[0].body
+    shown = (await engine.run_text(admin, "schedule show")).plain_text()
+    assert "Mon, Tue, Wed, Thu, Fri" in shown and "Alpha Topic, Beta Topic" in shown
+    assert "paused" in (await engine.run_text(admin, "schedule pause")).cards[0].body
+    changed = await engine.run_text(admin, "schedule set difficulty=any grace=30")
+    assert "paused" not in changed.cards[0].body  # setting it again resumes it
+    place = await engine.practice.place(admin)
+    row = await store.channel_schedule(place.server.id, "c1")
+    assert (row.time_of_day, row.difficulty, row.grace_minutes, row.paused) == (
+        "08:30",
+        None,
+        30,
+        False,
+    )
+    assert (await engine.run_text(admin, "schedule remove")).cards[0].title == "Schedule removed"
+    assert await store.channel_schedule(place.server.id, "c1") is None
+
+
+async def test_today_follows_the_schedule_filters(engine: Engine, bank):
+    admin = make_actor("boss", **ADMIN)
+    await engine.run_text(admin, "schedule set topics=beta difficulty=medium")
+    today = await engine.run_text(make_actor(), "today")
+    qid = today.cards[0].footer.removeprefix("id: ")
+    assert bank.get(qid).topic == "beta" and bank.get(qid).difficulty == "medium"
+
+
+@pytest.mark.parametrize(
+    ("words", "message"),
+    [
+        ("time=25:00", "not a time"),
+        ("timezone=Mars/Olympus", "not a timezone"),
+        ("weekdays=funday", "not a set of weekdays"),
+        ("topics=astrology", "Unknown topic"),
+        ("difficulty=insane", "Difficulty is one of"),
+        ("grace=-5", "Grace is a number"),
+        ("colour=red", "Unknown setting"),
+    ],
+)
+async def test_bad_settings_get_a_clear_message(engine: Engine, words, message):
+    reply = await engine.run_text(make_actor("boss", **ADMIN), f"schedule set {words}")
+    assert message in reply.cards[0].body
+
+
+async def test_listeners_hear_changes(engine: Engine):
+    heard = []
+
+    async def listener():
+        heard.append(1)
+
+    engine.schedules.listeners.append(listener)
+    admin = make_actor("boss", **ADMIN)
+    await engine.run_text(admin, "schedule set 7:00")
+    await engine.run_text(admin, "schedule pause")
+    assert len(heard) == 2
