@@ -32,6 +32,22 @@ def _parser() -> argparse.ArgumentParser:
         "dirs", nargs="*", type=Path, help="pack directories (default: the configured ones)"
     )
 
+    importer = content_sub.add_parser(
+        "import", help="turn a Markdown question list into YAML for review"
+    )
+    importer.add_argument(
+        "file", type=Path, help="Markdown file: `> Section`, `### Question`, bullets"
+    )
+    importer.add_argument(
+        "--topic-map",
+        action="append",
+        default=[],
+        metavar="SECTION=SLUG",
+        help="map a section title to a topic slug (repeatable)",
+    )
+    importer.add_argument("-o", "--output", type=Path, help="write YAML here (default: stdout)")
+    content_sub.add_parser("stats", help="questions per topic and difficulty")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations (also done at start-up)")
@@ -77,6 +93,73 @@ def _validate(dirs: list[Path]) -> int:
     return 0
 
 
+def _content_import(path: Path, topic_map: list[str], output: Path | None) -> int:
+    from bot.engine.content import Problem, load_bank, parse_question
+    from bot.importer import parse_markdown, to_yaml
+
+    mapping = {}
+    for item in topic_map:
+        section, sep, slug = item.partition("=")
+        if not sep or not slug.strip():
+            print(f"--topic-map wants SECTION=SLUG, not {item!r}", file=sys.stderr)
+            return 2
+        mapping[section.strip().lower()] = slug.strip()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read {path}: {exc}", file=sys.stderr)
+        return 1
+    bank, _problems = load_bank(_settings().all_content_dirs)
+
+    def topic_for(section: str) -> str | None:
+        if section.lower() in mapping:
+            return mapping[section.lower()]
+        found = bank.find_topic(section)
+        return found.slug if found else None
+
+    imported = parse_markdown(text, topic_for=topic_for)
+    problems: list[Problem] = []
+    target = output or Path("<stdout>")
+    for position, raw in enumerate(imported.questions, 1):
+        parse_question(raw, position, target, bank.topics, problems)
+    clash = [q["id"] for q in imported.questions if q["id"] in bank.questions]
+    if imported.questions:
+        rendered = to_yaml(imported.questions)
+        if output:
+            output.write_text(rendered, encoding="utf-8")
+        else:
+            sys.stdout.write(rendered)
+    print(
+        f"Imported {len(imported.questions)} questions in {len(imported.topics)} topics.",
+        file=sys.stderr,
+    )
+    for note in imported.notes:
+        print(f"review: {note}", file=sys.stderr)
+    for qid in clash:
+        print(f"note: {qid} already exists in the bank", file=sys.stderr)
+    for problem in problems:
+        print(f"invalid: {problem}", file=sys.stderr)
+    return 0 if imported.questions and not problems else 1
+
+
+def _content_stats() -> int:
+    from bot.engine.content import DIFFICULTIES, load_valid_bank
+
+    bank = load_valid_bank(_settings().all_content_dirs)
+    width = max(len(slug) for slug in bank.by_topic)
+    print(f"{'topic':<{width}}  " + "  ".join(f"{d:>6}" for d in DIFFICULTIES) + "   total")
+    totals = dict.fromkeys(DIFFICULTIES, 0)
+    for slug, questions in bank.by_topic.items():
+        counts = {d: sum(q.difficulty == d for q in questions) for d in DIFFICULTIES}
+        for d in DIFFICULTIES:
+            totals[d] += counts[d]
+        cells = "  ".join(f"{counts[d]:>6}" for d in DIFFICULTIES)
+        print(f"{slug:<{width}}  {cells}  {len(questions):>6}")
+    cells = "  ".join(f"{totals[d]:>6}" for d in DIFFICULTIES)
+    print(f"{'all':<{width}}  {cells}  {len(bank):>6}")
+    return 0
+
+
 def _db_upgrade(settings: Settings) -> int:
     from bot.store.database import create_engine, current_revision, upgrade
 
@@ -108,6 +191,10 @@ def _main(argv: list[str] | None) -> int:
     if args.command == "content":
         if args.content_command == "validate":
             return _validate(args.dirs)
+        if args.content_command == "import":
+            return _content_import(args.file, args.topic_map, args.output)
+        if args.content_command == "stats":
+            return _content_stats()
         _parser().parse_args(["content", "--help"])
     if args.command == "console":
         overrides: dict[str, object] = {}

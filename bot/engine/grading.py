@@ -10,62 +10,10 @@ from __future__ import annotations
 import re
 
 FILLER = frozenset(
-    [
-        "also",
-        "andor",
-        "because",
-        "been",
-        "being",
-        "both",
-        "does",
-        "each",
-        "even",
-        "from",
-        "have",
-        "into",
-        "just",
-        "like",
-        "made",
-        "make",
-        "many",
-        "more",
-        "most",
-        "much",
-        "must",
-        "only",
-        "other",
-        "over",
-        "same",
-        "some",
-        "such",
-        "than",
-        "that",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "very",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "will",
-        "with",
-        "within",
-        "without",
-        "would",
-        "your",
-        "about",
-        "after",
-        "before",
-        "between",
-    ]
+    """also because been being both does each even from have into just like made make many
+    more most much must only other over same some such than that their them then there these
+    they this those through very what when where which while will with within without would
+    your about after before between""".split()
 )
 SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s")
 

@@ -1,0 +1,91 @@
+"""The shipped question bank: every file validates, and the bank is worth practising with."""
+
+from __future__ import annotations
+
+import doctest
+import itertools
+import re
+from collections import Counter
+
+import pytest
+
+from bot.config import BUILTIN_CONTENT_DIR
+from bot.engine.content import DIFFICULTIES, load_valid_bank
+from bot.engine.grading import stem
+from bot.importer import ID_STOPWORDS
+
+BANK = load_valid_bank([BUILTIN_CONTENT_DIR])
+FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
+# Prompt similarity: Jaccard overlap of the stemmed significant words of two prompts.
+# Question templates ("what is the difference between ... and when should you use each")
+# are not significant. Pairs at or above the threshold are near-duplicates; the closest
+# distinct pair in the bank today scores about 0.35.
+TEMPLATE_WORDS = frozenset("difference differences between each should would python".split())
+SIMILARITY_THRESHOLD = 0.6
+
+
+def significant(text: str) -> set[str]:
+    words = re.findall(r"[a-z0-9_]+", text.lower())
+    return {stem(w) for w in words if len(w) > 2 and w not in ID_STOPWORDS | TEMPLATE_WORDS}
+
+
+def similarity(a: str, b: str) -> float:
+    x, y = significant(a), significant(b)
+    return len(x & y) / len(x | y) if x | y else 0.0
+
+
+def test_bank_size_and_spread():
+    assert len(BANK) >= 240
+    for slug in BANK.topics:
+        questions = BANK.by_topic[slug]
+        assert len(questions) >= 15, slug
+        counts = Counter(q.difficulty for q in questions)
+        for level in DIFFICULTIES:
+            assert counts[level] >= 0.2 * len(questions), (slug, level, counts)
+
+
+@pytest.mark.parametrize("q", list(BANK.questions.values()), ids=lambda q: q.id)
+def test_each_question_is_complete(q):
+    words = len(q.answer.split())
+    assert 80 <= words <= 400, f"{q.id}: {words} words"
+    assert 3 <= len(q.key_points) <= 6
+    assert q.follow_ups and q.tags and q.references
+    assert all(ref.startswith("https://") for ref in q.references)
+    assert "TODO" not in q.answer
+
+
+def test_no_near_duplicate_prompts():
+    close = [
+        (round(similarity(a.question, b.question), 2), a.id, b.id)
+        for a, b in itertools.combinations(BANK.questions.values(), 2)
+        if similarity(a.question, b.question) >= SIMILARITY_THRESHOLD
+    ]
+    assert not close
+
+
+def test_the_similarity_measure_catches_a_rewording():
+    a = "How does Python's garbage collector find reference cycles?"
+    b = "How does the garbage collector in Python find cycles of references?"
+    assert similarity(a, b) >= SIMILARITY_THRESHOLD
+
+
+SNIPPETS = [
+    (q.id, n, lang, code)
+    for q in BANK.questions.values()
+    for n, (lang, code) in enumerate(FENCE.findall(q.answer))
+    if lang in ("python", "py", "pycon")
+]
+
+
+@pytest.mark.parametrize(
+    ("qid", "n", "lang", "code"), SNIPPETS, ids=[f"{s[0]}-{s[1]}" for s in SNIPPETS]
+)
+def test_python_snippets_compile_and_doctests_pass(qid, n, lang, code):
+    if ">>>" not in code:
+        compile(code, f"{qid}#{n}", "exec")
+        return
+    test = doctest.DocTestParser().get_doctest(code, {}, f"{qid}#{n}", qid, 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    failures: list[str] = []
+    runner.run(test, out=failures.append)
+    assert runner.failures == 0, "".join(failures)
