@@ -47,3 +47,18 @@ def test_content_dirs_split_on_colons_and_commas(monkeypatch: pytest.MonkeyPatch
 def test_dotenv_is_read(tmp_path):
     (tmp_path / ".env").write_text("PREPBOT_DEFAULT_TIMEZONE=Asia/Tokyo\n")
     assert load_settings().default_timezone == "Asia/Tokyo"
+
+
+def test_env_example_lists_every_setting():
+    import re
+    from pathlib import Path
+
+    from bot.config import ENV_NAMES, Settings
+
+    names = {
+        ENV_NAMES.get(field, (info.alias or field).upper())
+        for field, info in Settings.model_fields.items()
+    }
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    listed = set(re.findall(r"^([A-Z_]+)=", example.read_text(), re.M))
+    assert listed == names

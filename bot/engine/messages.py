@@ -74,9 +74,18 @@ class Card:
         lines = [f"== {self.title} =="] if self.title else []
         if self.body:
             lines.append(self.body)
+        inline: list[str] = []
         for f in self.fields:
+            if f.inline and "\n" not in f.value:
+                inline.append(f"{f.name}: {f.value}")
+                continue
+            if inline:
+                lines.append(" · ".join(inline))
+                inline = []
             lines.append(f"{f.name}:")
             lines.append("  " + f.value.replace("\n", "\n  "))
+        if inline:
+            lines.append(" · ".join(inline))
         if self.footer:
             lines.append(self.footer)
         return "\n".join(lines)
