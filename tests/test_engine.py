@@ -69,6 +69,8 @@ async def test_answer_limits(engine: Engine):
     await engine.run_text(actor, "today")
     empty = await engine.run_text(actor, "answer")
     assert empty.form is not None  # no text: the form opens
+    blank = await engine.run_action(actor, empty.form.action, {"answer": "   "})
+    assert blank.form is None and "empty" in blank.cards[0].body
     long = await engine.run_text(actor, "answer " + "x" * 10_000)
     assert long.private and "10,000 characters" in long.cards[0].body
     assert f"{MAX_ANSWER_CHARS:,}" in long.cards[0].body

@@ -92,7 +92,8 @@ class Engine:
             case "answer":
                 return self.practice.answer_form(action.arg)
             case "submit":
-                return await self.practice.answer(actor, (form or {}).get("answer"), action.arg)
+                text = (form or {}).get("answer")
+                return await self.practice.answer(actor, text, action.arg, submitted=True)
             case "reveal":
                 return await self.practice.reveal(actor, action.arg)
             case "skip":

@@ -260,8 +260,13 @@ class Practice:
         )
         return Reply(form=Form("Your answer", Action("submit", target), (field,)), private=True)
 
-    async def answer(self, actor: Actor, text: str | None, target: str | None = None) -> Reply:
+    async def answer(
+        self, actor: Actor, text: str | None, target: str | None = None, *, submitted: bool = False
+    ) -> Reply:
+        """Record an answer; without text, open the form (an empty form is refused)."""
         text = (text or "").strip()
+        if not text and submitted:
+            return Reply.error("Your answer was empty, so nothing was saved. Write a few lines.")
         if not text:
             return self.answer_form(target or "")
         if len(text) > MAX_ANSWER_CHARS:
