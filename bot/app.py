@@ -15,6 +15,7 @@ from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.engine.content import Bank, load_valid_bank
 from bot.engine.core import Engine
+from bot.scheduling import Scheduler
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -93,14 +94,21 @@ async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
         routes = [route for a in adapters for route in getattr(a, "routes", lambda: [])()]
         runner = await web.start(web.build_app(ready=ready, routes=routes), port=settings.web_port)
         started: list[Adapter] = []
+        scheduler = Scheduler(
+            engine=svc.engine,
+            adapters={a.platform: a for a in adapters},
+            default_timezone=settings.default_timezone,
+        )
         try:
             for adapter in adapters:
                 await adapter.start()
                 started.append(adapter)
                 log.info("%s adapter started", adapter.platform)
+            await scheduler.start()
             await stop.wait()
             log.info("stopping")
         finally:
+            await scheduler.stop()
             for adapter in reversed(started):
                 await adapter.stop()
             await runner.cleanup()

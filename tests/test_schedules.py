@@ -109,3 +109,44 @@ async def test_listeners_hear_changes(engine: Engine):
     await engine.run_text(admin, "schedule set 7:00")
     await engine.run_text(admin, "schedule pause")
     assert len(heard) == 2
+
+
+def test_schedule_import_from_yaml(tmp_path, monkeypatch, capsys):
+    import asyncio
+
+    from bot.cli import main
+    from bot.store.store import Store
+    from tests.conftest import FIXTURE_CONTENT
+
+    db = tmp_path / "s.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{db}")
+    monkeypatch.setenv("PREPBOT_BUILTIN_CONTENT", "false")
+    monkeypatch.setenv("PREPBOT_CONTENT_DIRS", str(FIXTURE_CONTENT))
+    good = tmp_path / "good.yaml"
+    good.write_text(
+        "- {platform: discord, server: '1', channel: '10', time: '08:15', timezone: Asia/Tokyo,"
+        " weekdays: mon-fri, topics: [alpha, beta], difficulty: easy}\n"
+        "- {platform: slack, server: T1, channel: C1}\n"
+    )
+    assert main(["schedule", "import", str(good)]) == 0
+    assert "Imported 2 schedule(s)" in capsys.readouterr().out
+
+    async def rows():
+        store = Store.from_url(f"sqlite+aiosqlite:///{db}")
+        try:
+            return await store.all_schedules()
+        finally:
+            await store.close()
+
+    saved = asyncio.run(rows())
+    assert [(r.platform, r.time_of_day, r.timezone, r.topics) for r in saved] == [
+        ("discord", "08:15", "Asia/Tokyo", "alpha,beta"),
+        ("slack", "09:00", "UTC", ""),
+    ]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {platform: discord, server: '1', channel: '11', timezone: Mars/Base}\n- 7\n")
+    assert main(["schedule", "import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "#1 (11): `Mars/Base` is not a timezone" in err and "#2: each schedule" in err
+    assert "Nothing was imported" in err
+    assert len(asyncio.run(rows())) == 2

@@ -91,3 +91,29 @@ async def test_two_stores_on_one_sqlite_file_do_not_lock_each_other_out(tmp_path
 def test_postgres_urls_use_the_async_driver():
     assert database.normalise_url("postgresql://u@h/db").startswith("postgresql+asyncpg://")
     assert database.normalise_url("sqlite+aiosqlite:///x.db") == "sqlite+aiosqlite:///x.db"
+
+
+async def test_upgrade_from_the_first_revision_keeps_data(tmp_path: Path):
+    from sqlalchemy import text
+
+    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'old.db'}")
+    await database.upgrade(store.engine, "0001")
+    async with store.engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO servers (id, platform, external_id, created_at) "
+                "VALUES (1, 'test', 's1', '2026-01-01 00:00:00')"
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO schedules (server_id, channel_id, time_of_day, timezone, weekdays, "
+                "topics, grace_minutes, paused, created_at, updated_at) VALUES (1, 'c', '09:00', "
+                "'UTC', 'mon', '', 120, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            )
+        )
+    await store.upgrade()
+    row = await store.channel_schedule(1, "c")
+    assert row.time_of_day == "09:00" and row.pause_reason is None
+    assert await database.current_revision(store.engine) == database.head_revision()
+    await store.close()

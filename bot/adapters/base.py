@@ -46,6 +46,9 @@ class Adapter(abc.ABC):
     """A chat platform: connect, translate events into engine calls, render replies."""
 
     platform: str
+    # The scheduler posts at most this many messages per second through this adapter
+    # (None: no limit of ours; the platform's 429s are still honoured).
+    max_posts_per_second: float | None = None
 
     @abc.abstractmethod
     async def start(self) -> None:

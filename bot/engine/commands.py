@@ -37,6 +37,8 @@ SPECS = (
     ),
     CommandSpec("topics", "topics", "topics and difficulties with question counts", "Progress"),
     CommandSpec("timezone", "timezone <Area/City>", "set your timezone (IANA name)", "You"),
+    CommandSpec("subscribe", "subscribe [HH:MM] [topics]", "your own daily question by DM", "You"),
+    CommandSpec("unsubscribe", "unsubscribe", "stop your daily DM", "You"),
     CommandSpec("forget-me", "forget-me", "delete everything stored about you", "You"),
     CommandSpec("help", "help", "this list", "You"),
     CommandSpec(

@@ -14,7 +14,7 @@ from bot.engine.content import Bank
 from bot.engine.messages import Action, Reply
 from bot.engine.practice import Practice
 from bot.engine.progress import Progress
-from bot.engine.schedules import Schedules
+from bot.engine.schedules import Schedules, Subscriptions
 from bot.store.store import Store
 
 
@@ -41,6 +41,9 @@ class Engine:
         )
         self.account = Account(store=store, default_timezone=default_timezone)
         self.schedules = Schedules(store=store, bank=bank, default_timezone=default_timezone)
+        self.subscriptions = Subscriptions(
+            store=store, bank=bank, default_timezone=default_timezone, schedules=self.schedules
+        )
 
     async def close(self) -> None:
         await self.practice.close()
@@ -78,11 +81,19 @@ class Engine:
                 return self.progress.topics()
             case "timezone":
                 return await self.account.timezone(actor, rest or None)
+            case "subscribe":
+                return await self.subscriptions.subscribe(actor, rest)
+            case "unsubscribe":
+                return await self.subscriptions.unsubscribe(actor)
             case "schedule":
                 return await self.schedules.run(actor, rest)
             case "forget-me":
                 return await self.account.forget_me(actor, confirmed=rest.lower() == "confirm")
         return commands.unknown_reply(name, prefix=prefix)
+
+    async def home(self, actor: Actor) -> Reply:
+        """The member's overview (streak, freezes, recent answers, a practice button)."""
+        return await self.progress.home(actor)
 
     async def run_action(
         self, actor: Actor, action: Action, form: dict[str, str] | None = None

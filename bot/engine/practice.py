@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -42,6 +42,16 @@ class Activity:
 class ActivityResult:
     streak: StreakState
     due: datetime | None
+
+
+def dm_channel(user_id: str) -> str:
+    """The channel key of a member's own daily question (their DMs)."""
+    return f"@{user_id}"
+
+
+def split_list(text: str) -> tuple[str, ...]:
+    """A stored comma-separated list."""
+    return tuple(part for part in text.split(",") if part)
 
 
 def parse_rating(word: str) -> int | None:
@@ -130,28 +140,47 @@ class Practice:
         """Today's question of this channel (in a DM: the member's own)."""
         place = await self.place(actor)
         now = self.clock()
-        day = place.member_day(now) if actor.is_dm else place.channel_day(now)
-        schedule = (
-            None
-            if actor.is_dm
-            else await self.store.channel_schedule(place.server.id, actor.channel_id)
-        )
-        topics = tuple(t for t in (schedule.topics if schedule else "").split(",") if t)
+        if actor.is_dm:
+            day = place.member_day(now)
+            channel = dm_channel(actor.user_id)
+            sub = await self.store.subscription(place.server.id, place.member.id)
+            topics, difficulty, schedule_id = split_list(sub.topics if sub else ""), None, None
+        else:
+            day = place.channel_day(now)
+            channel = actor.channel_id
+            schedule = await self.store.channel_schedule(place.server.id, channel)
+            topics = split_list(schedule.topics if schedule else "")
+            difficulty = schedule.difficulty if schedule else None
+            schedule_id = schedule.id if schedule else None
         post = await self.question_of_the_day(
             server_id=place.server.id,
-            channel_id=actor.channel_id,
+            channel_id=channel,
             day=day,
             topics=topics,
-            difficulty=schedule.difficulty if schedule else None,
-            schedule_id=schedule.id if schedule else None,
+            difficulty=difficulty,
+            schedule_id=schedule_id,
         )
+        if self.bank.get(post.question_id) is None:
+            return Reply.error("Today's question is no longer in the bank; try `question`.")
+        await self.store.set_current_question(
+            place.server.id, place.member.id, post.question_id, post.id
+        )
+        return self.daily_reply(post, private=actor.is_dm)
+
+    def daily_reply(
+        self, post: Any, *, private: bool = False, thread: bool = False, tally: int | None = None
+    ) -> Reply:
+        """A day's question as posted: buttons, a discussion thread, later its tally."""
         q = self.bank.get(post.question_id)
         if q is None:
-            return Reply.error("Today's question is no longer in the bank; try `question`.")
-        await self.store.set_current_question(place.server.id, place.member.id, q.id, post.id)
-        heading = f"Question of the day · {day:%a %d %b %Y}"
+            return Reply.error(f"Question {post.question_id} is no longer in the bank.")
+        heading = f"Question of the day · {post.local_date:%a %d %b %Y}"
         card = question_card(self.bank, q, target=f"p{post.id}", heading=heading)
-        return Reply(cards=(card,), private=actor.is_dm)
+        if tally is not None:
+            people = "person" if tally == 1 else "people"
+            card = replace(card, footer=f"{card.footer} · answered by {tally} {people}")
+        title = f"Discuss · {post.local_date:%a %d %b}" if thread else None
+        return Reply(cards=(card,), private=private, thread_title=title)
 
     # Practice questions -----------------------------------------------------------------
 

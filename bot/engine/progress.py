@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot.clock import utcnow
 from bot.engine.actors import Actor, Place, resolve
 from bot.engine.content import DIFFICULTIES, Bank
-from bot.engine.messages import Card, Field, Reply
+from bot.engine.messages import Action, Button, Card, Field, Reply
 from bot.engine.practice import stats_from_row
 from bot.engine.streaks import MAX_FREEZES, month_key, view, week_key
 from bot.store.store import Store
@@ -121,6 +121,29 @@ class Progress:
         label = {"week": "this week", "month": "this month", "all": "all time"}[period]
         card = Card(title=f"Leaderboard · {label}", body="\n".join(lines), footer=footer)
         return Reply(cards=(card,), private=False)
+
+    async def home(self, actor: Actor) -> Reply:
+        """The member's overview for a home screen: streak, freezes, recent answers."""
+        place = await resolve(self.store, actor, default_timezone=self.default_timezone)
+        row = await self.store.stats(place.server.id, place.member.id)
+        shown = view(stats_from_row(row._asdict() if row else None), place.member_day(self.clock()))
+        lines = []
+        for answer in await self.store.recent_answers(place.member.id, limit=5):
+            q = self.bank.get(answer.question_id)
+            title = q.question if q else answer.question_id
+            title = title if len(title) <= 80 else title[:79] + "…"
+            lines.append(f"- {answer.local_date:%a %d %b}: {title}")
+        card = Card(
+            title="Your interview practice",
+            body=f"🔥 **{shown.current}** day streak (longest {shown.longest}).",
+            fields=(
+                Field("Current", str(shown.current), inline=True),
+                Field("Freezes", f"{shown.freezes} of {MAX_FREEZES}", inline=True),
+                Field("Recent answers", "\n".join(lines) or "None yet: try a practice question."),
+            ),
+            buttons=(Button("Practice question", Action("practice"), style="primary"),),
+        )
+        return Reply(cards=(card,), private=True)
 
     def topics(self) -> Reply:
         lines = []

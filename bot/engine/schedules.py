@@ -88,7 +88,7 @@ class Schedules:
         self.default_timezone = default_timezone
         self.listeners: list[Listener] = []  # told after any change (the scheduler resyncs)
 
-    async def _changed(self) -> None:
+    async def changed(self) -> None:
         for listener in self.listeners:
             await listener()
 
@@ -214,7 +214,7 @@ class Schedules:
                 difficulty=spec.difficulty,
                 grace_minutes=spec.grace_minutes,
             )
-            await self._changed()
+            await self.changed()
             return Reply(
                 cards=(self.card(spec, paused=False, title="Schedule saved"),), private=True
             )
@@ -231,7 +231,7 @@ class Schedules:
             )
         if sub in ("pause", "resume"):
             await self.store.set_schedule_paused(row.id, sub == "pause")
-            await self._changed()
+            await self.changed()
             title = "Schedule paused" if sub == "pause" else "Schedule resumed"
             return Reply(
                 cards=(self.card(self.spec_of(row), paused=sub == "pause", title=title),),
@@ -239,6 +239,108 @@ class Schedules:
             )
         if sub == "remove":
             await self.store.delete_schedule(row.id)
-            await self._changed()
+            await self.changed()
             return Reply.text("Schedule removed", "No more daily questions in this channel.")
         return Reply.error(f"Usage: {USAGE}")
+
+
+class Subscriptions:
+    """A member's own daily question by direct message, at their local time."""
+
+    def __init__(self, *, store: Store, bank: Bank, default_timezone: str, schedules: Schedules):
+        self.store = store
+        self.bank = bank
+        self.default_timezone = default_timezone
+        self.schedules = schedules  # shares its listeners: the scheduler resyncs on any change
+
+    async def subscribe(self, actor: Actor, text: str) -> Reply:
+        """`subscribe [time] [topics]`: e.g. `subscribe 07:30 oop,databases-sql`."""
+        time_of_day = DEFAULT_TIME
+        topics: list[str] = []
+        for word in text.split():
+            parsed = parse_time(word)
+            if parsed:
+                time_of_day = parsed
+                continue
+            for name in filter(None, word.split(",")):
+                found = self.bank.find_topic(name)
+                if found is None:
+                    names = ", ".join(sorted(self.bank.topics))
+                    return Reply.error(
+                        f"`{name[:40]}` is neither a time (`HH:MM`) nor a topic. Topics: {names}."
+                    )
+                topics.append(found.slug)
+        place = await resolve(self.store, actor, default_timezone=self.default_timezone)
+        await self.store.save_subscription(
+            server_id=place.server.id,
+            member_id=place.member.id,
+            time_of_day=time_of_day,
+            topics=",".join(topics),
+        )
+        await self.schedules.changed()
+        titles = ", ".join(self.bank.topics[t].title for t in topics) or "all topics"
+        return Reply.text(
+            "Subscribed",
+            f"Your own question arrives by direct message at **{time_of_day}** "
+            f"({place.member_timezone}), from {titles}. Change your timezone with `timezone`; "
+            "stop with `unsubscribe`.",
+            tone="success",
+        )
+
+    async def unsubscribe(self, actor: Actor) -> Reply:
+        place = await resolve(self.store, actor, default_timezone=self.default_timezone)
+        if not await self.store.delete_subscription(place.server.id, place.member.id):
+            return Reply.text("Not subscribed", "You have no daily direct message to stop.")
+        await self.schedules.changed()
+        return Reply.text("Unsubscribed", "No more daily direct messages.", tone="success")
+
+
+IMPORT_KEYS = frozenset({"platform", "server", "channel", *KEYS})
+
+
+async def import_schedules(schedules: Schedules, entries: object) -> tuple[int, list[str]]:
+    """Save schedules from a loaded YAML list; return (saved, problems). All or nothing."""
+    if not isinstance(entries, list):
+        return 0, ["the file must be a list of schedules"]
+    problems: list[str] = []
+    parsed = []
+    for n, entry in enumerate(entries, 1):
+        if not isinstance(entry, dict):
+            problems.append(f"#{n}: each schedule must be a mapping")
+            continue
+        unknown = sorted(set(entry) - IMPORT_KEYS)
+        missing = [k for k in ("platform", "server", "channel") if not entry.get(k)]
+        if unknown or missing:
+            problems.append(f"#{n}: unknown {unknown} / missing {missing}".replace("[] / ", ""))
+            continue
+        words = []
+        for key in KEYS:
+            value = entry.get(key)
+            if value is None:
+                continue
+            if isinstance(value, list):
+                value = ",".join(map(str, value))
+            words.append(f"{key}={str(value).replace(' ', '')}")
+        default = ScheduleSpec(
+            DEFAULT_TIME, schedules.default_timezone, WEEKDAYS, (), None, DEFAULT_GRACE_MINUTES
+        )
+        spec, error = schedules.parse(" ".join(words), default)
+        if spec is None:
+            problems.append(f"#{n} ({entry['channel']}): {error}")
+            continue
+        parsed.append((str(entry["platform"]), str(entry["server"]), str(entry["channel"]), spec))
+    if problems:
+        return 0, problems
+    for platform, server, channel, spec in parsed:
+        ref = await schedules.store.ensure_server(platform, server)
+        await schedules.store.save_schedule(
+            server_id=ref.id,
+            channel_id=channel,
+            time_of_day=spec.time_of_day,
+            timezone=spec.timezone,
+            weekdays=",".join(spec.weekdays),
+            topics=",".join(spec.topics),
+            difficulty=spec.difficulty,
+            grace_minutes=spec.grace_minutes,
+        )
+    return len(parsed), []

@@ -66,6 +66,7 @@ schedules = Table(
     Column("difficulty", String(8)),
     Column("grace_minutes", Integer, nullable=False, server_default="120"),
     Column("paused", Boolean, nullable=False, server_default="0"),
+    Column("pause_reason", Text),  # set when the platform refused the channel (gone, forbidden)
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("server_id", "channel_id"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -63,6 +64,7 @@ class Store:
         self.engine = engine
         self._writer = engine.execution_options(prepbot_write=True)
         self.dialect = engine.dialect.name
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         self._server_ids: dict[tuple[str, str], ServerRef] = {}
         # Members seen lately: a command from a known member costs no write. Entries expire
         # so that a change made by another instance (timezone, forget-me) shows up soon.
@@ -70,7 +72,12 @@ class Store:
 
     @classmethod
     def from_url(cls, url: str, *, schema: str | None = None) -> Store:
-        return cls(engine=database.create_engine(url, schema=schema))
+        store = cls(engine=database.create_engine(url, schema=schema))
+        store.url, store.schema = url, schema
+        return store
+
+    url: str | None = None  # how this store was opened, so another can open the same one
+    schema: str | None = None
 
     async def upgrade(self) -> None:
         await database.upgrade(self.engine)
@@ -85,8 +92,14 @@ class Store:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
-        """One write transaction (SQLite: BEGIN IMMEDIATE)."""
-        async with self._writer.begin() as conn:
+        """One write transaction (SQLite: BEGIN IMMEDIATE, one writer at a time)."""
+        if self._write_lock is None:
+            async with self._writer.begin() as conn:
+                yield Tx(conn, self.dialect)
+            return
+        # SQLite has one writer per file; queueing our own writers here is far cheaper than
+        # letting them poll the file lock through SQLite's busy handler.
+        async with self._write_lock, self._writer.begin() as conn:
             yield Tx(conn, self.dialect)
 
     @asynccontextmanager
@@ -187,7 +200,7 @@ class Store:
     async def save_schedule(self, *, server_id: int, channel_id: str, **values: Any) -> int:
         """Create or replace the channel's schedule (and resume it); return its id."""
         now = utcnow()
-        changes = {**values, "paused": False, "updated_at": now}
+        changes = {**values, "paused": False, "pause_reason": None, "updated_at": now}
         async with self.write() as tx:
             await tx.conn.execute(
                 tx.insert(schedules)
@@ -207,7 +220,7 @@ class Store:
             await tx.conn.execute(
                 update(schedules)
                 .where(schedules.c.id == schedule_id)
-                .values(paused=paused, updated_at=utcnow())
+                .values(paused=paused, pause_reason=None, updated_at=utcnow())
             )
 
     async def delete_schedule(self, schedule_id: int) -> None:
@@ -223,6 +236,130 @@ class Store:
                 .order_by(schedules.c.id)
             )
             return list(result)
+
+    async def schedule(self, schedule_id: int) -> Row | None:
+        async with self.read() as tx:
+            return (
+                await tx.conn.execute(select(schedules).where(schedules.c.id == schedule_id))
+            ).first()
+
+    async def pause_schedule(self, schedule_id: int, reason: str) -> None:
+        """Pause a schedule because its channel cannot be posted to."""
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(schedules)
+                .where(schedules.c.id == schedule_id)
+                .values(paused=True, pause_reason=reason[:500], updated_at=utcnow())
+            )
+
+    # Subscriptions: a member's own daily question by DM ------------------------------------
+
+    async def subscription(self, server_id: int, member_id: int) -> Row | None:
+        async with self.read() as tx:
+            return (
+                await tx.conn.execute(
+                    select(subscriptions).where(
+                        subscriptions.c.server_id == server_id,
+                        subscriptions.c.member_id == member_id,
+                    )
+                )
+            ).first()
+
+    async def save_subscription(
+        self, *, server_id: int, member_id: int, time_of_day: str, topics: str
+    ) -> None:
+        values = {"time_of_day": time_of_day, "topics": topics}
+        async with self.write() as tx:
+            await tx.conn.execute(
+                tx.insert(subscriptions)
+                .values(server_id=server_id, member_id=member_id, created_at=utcnow(), **values)
+                .on_conflict_do_update(index_elements=["server_id", "member_id"], set_=values)
+            )
+
+    async def delete_subscription(self, server_id: int, member_id: int) -> bool:
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                delete(subscriptions).where(
+                    subscriptions.c.server_id == server_id,
+                    subscriptions.c.member_id == member_id,
+                )
+            )
+            return bool(result.rowcount)
+
+    async def all_subscriptions(self) -> list[Row]:
+        """Every subscription with what posting needs: platform, member id and timezone."""
+        async with self.read() as tx:
+            result = await tx.conn.execute(
+                select(
+                    subscriptions,
+                    servers.c.platform,
+                    servers.c.default_timezone,
+                    members.c.external_id.label("member_ref"),
+                    members.c.timezone.label("member_timezone"),
+                )
+                .join(servers, servers.c.id == subscriptions.c.server_id)
+                .join(members, members.c.id == subscriptions.c.member_id)
+                .order_by(subscriptions.c.id)
+            )
+            return list(result)
+
+    # Posting exactly once ----------------------------------------------------------------
+
+    async def claim_post(self, post_id: int, *, owner: str, now: datetime, stale: datetime) -> bool:
+        """Take the right to post `post_id`; False if it is posted or claimed since `stale`."""
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                update(posts)
+                .where(
+                    posts.c.id == post_id,
+                    posts.c.posted_at.is_(None),
+                    (posts.c.claimed_by.is_(None)) | (posts.c.claimed_at < stale),
+                )
+                .values(claimed_by=owner, claimed_at=now)
+            )
+            return result.rowcount == 1
+
+    async def release_claim(self, post_id: int, *, owner: str) -> None:
+        """Give a claim back after a failed post, so that it is retried."""
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.claimed_by == owner)
+                .values(claimed_by=None, claimed_at=None)
+            )
+
+    async def mark_posted(self, post_id: int, *, message_ref: str, now: datetime) -> None:
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(message_ref=message_ref, posted_at=now)
+            )
+
+    async def previous_posted(self, server_id: int, channel_id: str, before: date) -> Row | None:
+        """The channel's latest posted day before `before` (to add its tally)."""
+        async with self.read() as tx:
+            return (
+                await tx.conn.execute(
+                    select(posts)
+                    .where(
+                        posts.c.server_id == server_id,
+                        posts.c.channel_id == channel_id,
+                        posts.c.local_date < before,
+                        posts.c.message_ref.is_not(None),
+                    )
+                    .order_by(posts.c.local_date.desc())
+                    .limit(1)
+                )
+            ).first()
+
+    async def count_posted(self) -> int:
+        async with self.read() as tx:
+            return (
+                await tx.conn.execute(
+                    select(func.count()).select_from(posts).where(posts.c.posted_at.is_not(None))
+                )
+            ).scalar_one()
 
     async def post_for_day(self, server_id: int, channel_id: str, day: date) -> Row | None:
         async with self.read() as tx:

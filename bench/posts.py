@@ -1,0 +1,146 @@
+"""Benchmark: 10 000 channel schedules due at the same minute, fanned out by the scheduler.
+
+    python bench/posts.py [--schedules 10000] [--limited 10000] [--rate 50]
+
+Prints, on a fresh SQLite file each run:
+- posts/s for the whole fan-out to a fake platform with no rate limit, and the scheduler's
+  own time per post (question pick, claim, post, mark posted: everything but the platform);
+- the baseline measured in the same run: the same fan-out posted one at a time
+  (concurrency 1), and the ratio of the two;
+- with a platform that allows `--rate` posts/s (answering 429 + Retry-After beyond it), the
+  total time against the bound the limit sets (schedules / rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from bot.adapters.base import Adapter, PlatformError, Sent
+from bot.config import BUILTIN_CONTENT_DIR
+from bot.engine.content import load_valid_bank
+from bot.engine.core import Engine
+from bot.engine.messages import Reply
+from bot.scheduling import Scheduler
+from bot.store.schema import schedules
+from bot.store.store import Store
+
+NOW = datetime(2026, 3, 10, 9, 0)
+
+
+class FakePlatform(Adapter):
+    """Accepts posts instantly; with `rate`, refuses more than `rate` per second with 429."""
+
+    platform = "bench"
+
+    def __init__(self, *, rate: float | None = None):
+        self.rate = rate
+        self.max_posts_per_second = rate
+        self.posted = 0
+        self.refused = 0
+        self.window = (0.0, 0)
+
+    @property
+    def ready(self) -> bool:
+        return True
+
+    async def start(self) -> None:
+        pass
+
+    async def stop(self) -> None:
+        pass
+
+    async def post(self, channel_id: str, reply: Reply) -> Sent:
+        if self.rate:
+            second, count = self.window
+            now = time.monotonic()
+            if now - second >= 1.0:
+                second, count = now, 0
+            if count >= self.rate:
+                self.refused += 1
+                raise PlatformError("rate limited", status=429, retry_after=1.0 - (now - second))
+            self.window = (second, count + 1)
+        self.posted += 1
+        return Sent(channel_id=channel_id, message_ref=str(self.posted))
+
+    async def send_direct(self, user_id: str, reply: Reply) -> Sent:
+        return await self.post(user_id, reply)
+
+    async def update(self, sent: Sent, reply: Reply) -> None:
+        pass
+
+
+async def fan_out(
+    path: Path, count: int, *, rate: float | None, concurrency: int
+) -> tuple[float, FakePlatform]:
+    store = Store.from_url(f"sqlite+aiosqlite:///{path}")
+    await store.upgrade()
+    server = await store.ensure_server("bench", "guild")
+    async with store.write() as tx:
+        await tx.conn.execute(
+            schedules.insert(),
+            [
+                {
+                    "server_id": server.id,
+                    "channel_id": f"c{i}",
+                    "time_of_day": "09:00",
+                    "timezone": "UTC",
+                    "weekdays": "mon,tue,wed,thu,fri,sat,sun",
+                    "topics": "",
+                    "grace_minutes": 120,
+                    "paused": False,
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for i in range(count)
+            ],
+        )
+    engine = Engine(store=store, bank=load_valid_bank([BUILTIN_CONTENT_DIR]), clock=lambda: NOW)
+    platform = FakePlatform(rate=rate)
+    scheduler = Scheduler(
+        engine=engine, adapters={"bench": platform}, clock=lambda: NOW, concurrency=concurrency
+    )
+    await scheduler.reload()
+    began = time.perf_counter()
+    posted = await scheduler.fire("09:00", "UTC")
+    elapsed = time.perf_counter() - began
+    assert posted == count == platform.posted, (posted, platform.posted)
+    await engine.close()
+    await store.close()
+    return elapsed, platform
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--schedules", type=int, default=10_000)
+    parser.add_argument("--baseline", type=int, default=2_000, help="schedules in the serial run")
+    parser.add_argument("--limited", type=int, default=10_000, help="schedules in the limited run")
+    parser.add_argument("--rate", type=float, default=50.0)
+    args = parser.parse_args()
+    with TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        fast, _ = await fan_out(tmp_path / "fast.db", args.schedules, rate=None, concurrency=32)
+        serial, _ = await fan_out(tmp_path / "serial.db", args.baseline, rate=None, concurrency=1)
+        rate = args.schedules / fast
+        print(f"fan-out, no limit: {args.schedules} posts in {fast:.1f} s = {rate:.0f} posts/s")
+        print(f"scheduler time per post: {fast / args.schedules * 1000:.2f} ms")
+        base = args.baseline / serial
+        print(f"baseline, one at a time: {base:.0f} posts/s")
+        print(f"ratio (fan-out / one at a time): {rate / base:.2f}")
+        if args.limited:
+            limited, platform = await fan_out(
+                tmp_path / "limited.db", args.limited, rate=args.rate, concurrency=32
+            )
+            bound = args.limited / args.rate
+            print(
+                f"limited to {args.rate:.0f}/s: {args.limited} posts in {limited:.1f} s "
+                f"(bound {bound:.0f} s, {limited / bound:.2f}x); 429s seen: {platform.refused}"
+            )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

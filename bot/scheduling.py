@@ -1,0 +1,363 @@
+"""Daily posts: APScheduler jobs for channel schedules and DM subscriptions, posted once.
+
+One cron job per distinct (local time, timezone) fans out to every schedule due then, so
+10 000 channels at 09:00 Europe/Berlin are one job. Before posting, a job claims the
+channel's post row for that local date in the database; a second claimant (a restarted
+process, another instance on the same database) finds it taken and does nothing. A post
+that fails gives its claim back and is retried by the sweep while inside its grace window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiolimiter import AsyncLimiter
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+from bot.adapters.base import Adapter, PlatformError, Sent
+from bot.clock import utcnow
+from bot.engine.core import Engine
+from bot.engine.practice import dm_channel, split_list
+from bot.engine.schedules import WEEKDAYS
+
+log = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
+SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
+POST_ATTEMPTS = 5
+DM_GRACE_MINUTES = 120
+GONE = (403, 404)  # the channel is gone or the bot may not post there: pause, don't retry
+
+
+@dataclass(frozen=True)
+class Due:
+    """Something to post daily: a channel schedule or a member's DM subscription."""
+
+    kind: str  # "channel" | "dm"
+    key: int  # schedule id or subscription id
+    platform: str
+    server_id: int
+    channel_id: str  # the channel, or the member's DM key (`@<user>`)
+    user_ref: str | None  # the member's platform id, for DMs
+    time_of_day: str  # HH:MM local
+    timezone: str
+    weekdays: tuple[str, ...]
+    topics: tuple[str, ...]
+    difficulty: str | None
+    grace: timedelta
+
+    def local_due(self, day: date) -> datetime:
+        """The aware moment this is due on local `day`."""
+        hour, minute = map(int, self.time_of_day.split(":"))
+        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(self.timezone))
+
+    def runs_on(self, day: date) -> bool:
+        return WEEKDAYS[day.weekday()] in self.weekdays
+
+    def latest_due(self, now: datetime) -> tuple[date, datetime] | None:
+        """The most recent due moment at or before `now` (aware UTC), within a week."""
+        today = now.astimezone(ZoneInfo(self.timezone)).date()
+        for back in range(8):
+            day = today - timedelta(days=back)
+            moment = self.local_due(day)
+            if self.runs_on(day) and moment <= now:
+                return day, moment
+        return None
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, PlatformError) and (exc.status == 429 or exc.status >= 500)
+
+
+def encode_sent(sent: Sent) -> str:
+    return f"{sent.channel_id}|{sent.message_ref}"
+
+
+def decode_sent(ref: str) -> Sent:
+    channel, _, message = ref.partition("|")
+    return Sent(channel_id=channel, message_ref=message)
+
+
+class Scheduler:
+    """Builds jobs from the database, keeps them in step, and posts each due item once."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        adapters: Mapping[str, Adapter],
+        clock: Callable[[], datetime] = utcnow,
+        owner: str | None = None,
+        concurrency: int = 32,
+        default_timezone: str = "UTC",
+        backoff: float = 0.5,
+    ):
+        self.engine = engine
+        self.store = engine.store
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.default_timezone = default_timezone
+        self.semaphore = asyncio.Semaphore(concurrency)
+        self.backoff = wait_exponential_jitter(multiplier=backoff, max=30)
+        self.limiters = {
+            name: AsyncLimiter(a.max_posts_per_second, 1)
+            for name, a in self.adapters.items()
+            if a.max_posts_per_second
+        }
+        self.groups: dict[tuple[str, str], list[Due]] = {}
+        self.aps: AsyncIOScheduler | None = None
+        self.last_lag: float = 0.0  # seconds between a job's due time and its start
+
+    # Jobs ---------------------------------------------------------------------------------
+
+    async def load(self) -> list[Due]:
+        """Every active schedule and subscription whose platform has an adapter."""
+        items: list[Due] = []
+        for row in await self.store.all_schedules():
+            if row.paused or row.platform not in self.adapters:
+                continue
+            items.append(
+                Due(
+                    kind="channel",
+                    key=row.id,
+                    platform=row.platform,
+                    server_id=row.server_id,
+                    channel_id=row.channel_id,
+                    user_ref=None,
+                    time_of_day=row.time_of_day,
+                    timezone=row.timezone,
+                    weekdays=split_list(row.weekdays),
+                    topics=split_list(row.topics),
+                    difficulty=row.difficulty,
+                    grace=timedelta(minutes=row.grace_minutes),
+                )
+            )
+        for row in await self.store.all_subscriptions():
+            if row.platform not in self.adapters:
+                continue
+            zone = row.member_timezone or row.default_timezone or self.default_timezone
+            items.append(
+                Due(
+                    kind="dm",
+                    key=row.id,
+                    platform=row.platform,
+                    server_id=row.server_id,
+                    channel_id=dm_channel(row.member_ref),
+                    user_ref=row.member_ref,
+                    time_of_day=row.time_of_day,
+                    timezone=zone,
+                    weekdays=WEEKDAYS,
+                    topics=split_list(row.topics),
+                    difficulty=None,
+                    grace=timedelta(minutes=DM_GRACE_MINUTES),
+                )
+            )
+        return items
+
+    async def reload(self) -> None:
+        """Rebuild the jobs from the database (called after any schedule change)."""
+        groups: dict[tuple[str, str], list[Due]] = {}
+        for due in await self.load():
+            groups.setdefault((due.time_of_day, due.timezone), []).append(due)
+        self.groups = groups
+        if self.aps is None:
+            return
+        wanted = {self._job_id(key) for key in groups}
+        for job in self.aps.get_jobs():
+            if job.id.startswith("due:") and job.id not in wanted:
+                job.remove()
+        for time_of_day, zone in groups:
+            hour, minute = time_of_day.split(":")
+            self.aps.add_job(
+                self.fire,
+                CronTrigger(hour=int(hour), minute=int(minute), timezone=ZoneInfo(zone)),
+                args=(time_of_day, zone),
+                id=self._job_id((time_of_day, zone)),
+                replace_existing=True,
+                # APScheduler's default of 1 s drops a run after a short stall; the database
+                # claim makes a late run safe, and the sweep catches what is still missed.
+                misfire_grace_time=3600,
+                coalesce=True,
+            )
+        log.info("scheduler: %d items in %d jobs", sum(map(len, groups.values())), len(groups))
+
+    @staticmethod
+    def _job_id(key: tuple[str, str]) -> str:
+        return f"due:{key[1]}:{key[0]}"
+
+    async def start(self) -> None:
+        self.aps = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
+        self.aps.start()
+        await self.reload()
+        self.aps.add_job(
+            self.sweep,
+            IntervalTrigger(seconds=SWEEP_SECONDS),
+            id="sweep",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=SWEEP_SECONDS,
+        )
+        self.engine.schedules.listeners.append(self.reload)
+        await self.sweep()  # catch up on what was missed while the bot was down
+
+    async def stop(self) -> None:
+        if self.reload in self.engine.schedules.listeners:
+            self.engine.schedules.listeners.remove(self.reload)
+        if self.aps is not None:
+            self.aps.shutdown(wait=False)
+            self.aps = None
+
+    # Posting ------------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self.clock().replace(tzinfo=ZoneInfo("UTC"))
+
+    async def fire(self, time_of_day: str, zone: str) -> int:
+        """The job for one (local time, timezone): post everything due now; return posts made."""
+        now = self._now()
+        items = self.groups.get((time_of_day, zone), [])
+        day = now.astimezone(ZoneInfo(zone)).date()
+        due_at = items[0].local_due(day) if items else now
+        self.last_lag = max(0.0, (now - due_at).total_seconds())
+        results = await asyncio.gather(
+            *(self.post_due(item, day) for item in items if item.runs_on(day))
+        )
+        return sum(results)
+
+    async def sweep(self) -> int:
+        """Post what is due but not posted, if still inside its grace window; log the rest."""
+        now = self._now()
+        await self.reload()
+        work = []
+        for items in self.groups.values():
+            for item in items:
+                latest = item.latest_due(now)
+                if latest is None:
+                    continue
+                day, moment = latest
+                if now - moment <= item.grace:
+                    work.append(self.post_due(item, day))
+                else:
+                    work.append(self._note_missed(item, day))
+        return sum(await asyncio.gather(*work))
+
+    async def _note_missed(self, item: Due, day: date) -> bool:
+        post = await self.store.post_for_day(item.server_id, item.channel_id, day)
+        if post is None or post.posted_at is None:
+            log.warning(
+                "skipped %s post %s for %s: missed by more than its %d-minute grace window",
+                item.kind,
+                item.key,
+                day,
+                item.grace.total_seconds() // 60,
+            )
+        return False
+
+    async def post_due(self, item: Due, day: date) -> bool:
+        """Claim and post `item` for local `day`; True if this call posted it."""
+        async with self.semaphore:
+            post = await self.engine.practice.question_of_the_day(
+                server_id=item.server_id,
+                channel_id=item.channel_id,
+                day=day,
+                topics=item.topics,
+                difficulty=item.difficulty,
+                schedule_id=item.key if item.kind == "channel" else None,
+            )
+            if post.posted_at is not None:
+                return False
+            now = self.clock()
+            claimed = await self.store.claim_post(
+                post.id, owner=self.owner, now=now, stale=now - CLAIM_TIMEOUT
+            )
+            if not claimed:
+                return False
+            adapter = self.adapters[item.platform]
+            reply = self.engine.practice.daily_reply(post, thread=item.kind == "channel")
+            started = time.perf_counter()
+            try:
+                sent = await self._send(adapter, item, reply)
+            except PlatformError as exc:
+                await self.store.release_claim(post.id, owner=self.owner)
+                await self._failed(item, exc)
+                return False
+            except Exception:
+                await self.store.release_claim(post.id, owner=self.owner)
+                log.exception("posting %s %s failed; it will be retried", item.kind, item.key)
+                return False
+            await self.store.mark_posted(post.id, message_ref=encode_sent(sent), now=self.clock())
+            log.info(
+                "posted %s %s question %s in %.0f ms",
+                item.kind,
+                item.key,
+                post.question_id,
+                (time.perf_counter() - started) * 1000,
+                extra={"platform": item.platform, "post_id": post.id},
+            )
+        if item.kind == "channel":
+            await self._add_tally(adapter, item, day)
+        return True
+
+    async def _send(self, adapter: Adapter, item: Due, reply) -> Sent:  # type: ignore[no-untyped-def]
+        async for attempt in AsyncRetrying(
+            stop=stop_after_attempt(POST_ATTEMPTS),
+            wait=self._wait,
+            retry=retry_if_exception(_is_retryable),
+            reraise=True,
+        ):
+            with attempt:
+                limiter = self.limiters.get(item.platform)
+                if limiter is not None:
+                    await limiter.acquire()
+                if item.kind == "dm":
+                    assert item.user_ref is not None
+                    return await adapter.send_direct(item.user_ref, reply)
+                return await adapter.post(item.channel_id, reply)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, retry_state) -> float:  # type: ignore[no-untyped-def]
+        """Retry-After when the platform gives one, else exponential backoff with jitter."""
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, PlatformError) and exc.retry_after is not None:
+            return max(0.0, exc.retry_after)
+        return self.backoff(retry_state)
+
+    async def _failed(self, item: Due, exc: PlatformError) -> None:
+        if exc.status in GONE and item.kind == "channel":
+            reason = f"the platform refused the channel ({exc.status}): {exc}"
+            await self.store.pause_schedule(item.key, reason)
+            log.warning("paused schedule %s: %s", item.key, reason)
+            await self.reload()
+        elif exc.status in GONE:
+            log.warning("cannot send the daily DM of subscription %s: %s", item.key, exc)
+        else:
+            log.error("posting %s %s failed (%s); will retry", item.kind, item.key, exc)
+
+    async def _add_tally(self, adapter: Adapter, item: Due, day: date) -> None:
+        """Update the previous day's post with how many answered it."""
+        previous = await self.store.previous_posted(item.server_id, item.channel_id, day)
+        if previous is None or not previous.message_ref:
+            return
+        count = await self.store.post_answer_count(previous.id)
+        reply = self.engine.practice.daily_reply(previous, tally=count)
+        try:
+            await adapter.update(decode_sent(previous.message_ref), reply)
+        except Exception as exc:  # a tally is a nicety: never let it fail a day's post
+            log.warning("could not update the tally of post %s: %s", previous.id, exc)
