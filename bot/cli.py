@@ -55,6 +55,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     schedule_import.add_argument("file", type=Path)
 
+    mock = sub.add_parser("mock", help="mock-interview rounds")
+    mock_sub = mock.add_subparsers(dest="mock_command", metavar="ACTION")
+    export = mock_sub.add_parser("export", help="finished rounds as Markdown or CSV")
+    export.add_argument("--member", help="only rounds of this candidate (platform user id)")
+    export.add_argument("--platform", help="the member's platform (discord, slack, console)")
+    export.add_argument("--format", choices=("md", "csv"), default="md")
+    export.add_argument("-o", "--output", type=Path, help="write here (default: stdout)")
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations (also done at start-up)")
@@ -193,6 +201,37 @@ def _schedule_import(settings: Settings, path: Path) -> int:
     return 0
 
 
+def _mock_export(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import services
+    from bot.engine.mock import to_csv, to_markdown
+
+    async def go() -> str | None:
+        async with services(settings) as svc:
+            member_id = None
+            if args.member:
+                platforms = [args.platform] if args.platform else ["discord", "slack", "console"]
+                for platform in platforms:
+                    found = await svc.store.find_member(platform, args.member)
+                    if found is not None:
+                        member_id = found.id
+                        break
+                else:
+                    return None
+            rows = await svc.engine.mock.rounds.history(None, member_id, limit=10_000)
+            cards = [await svc.engine.mock.scorecard(row.id) for row in reversed(rows)]
+            return to_csv(cards) if args.format == "csv" else to_markdown(cards)
+
+    text = asyncio.run(go())
+    if text is None:
+        print(f"No member {args.member!r} found.", file=sys.stderr)
+        return 1
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _db_upgrade(settings: Settings) -> int:
     from bot.store.database import create_engine, current_revision, upgrade
 
@@ -251,6 +290,12 @@ def _main(argv: list[str] | None) -> int:
             _configure_logging(settings)
             return _schedule_import(settings, args.file)
         _parser().parse_args(["schedule", "--help"])
+    if args.command == "mock":
+        if args.mock_command == "export":
+            settings = _settings()
+            _configure_logging(settings)
+            return _mock_export(settings, args)
+        _parser().parse_args(["mock", "--help"])
     if args.command == "db":
         if args.db_command == "upgrade":
             settings = _settings()

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
+MOCK_TICK_SECONDS = 30  # how often mock-interview deadlines are checked
 POST_ATTEMPTS = 5
 DM_GRACE_MINUTES = 120
 GONE = (403, 404)  # the channel is gone or the bot may not post there: pause, don't retry
@@ -214,8 +215,17 @@ class Scheduler:
             coalesce=True,
             misfire_grace_time=SWEEP_SECONDS,
         )
+        self.aps.add_job(
+            self.mock_tick,
+            IntervalTrigger(seconds=MOCK_TICK_SECONDS),
+            id="mock",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=MOCK_TICK_SECONDS,
+        )
         self.engine.schedules.listeners.append(self.reload)
         await self.sweep()  # catch up on what was missed while the bot was down
+        await self.mock_tick()
 
     async def stop(self) -> None:
         if self.reload in self.engine.schedules.listeners:
@@ -223,6 +233,20 @@ class Scheduler:
         if self.aps is not None:
             self.aps.shutdown(wait=False)
             self.aps = None
+
+    async def mock_tick(self) -> int:
+        """Post mock-interview warnings and time-up scorecards; the rounds live in the database."""
+        sent = 0
+        for row, reply in await self.engine.mock.due_events():
+            adapter = self.adapters.get(row.platform)
+            if adapter is None:
+                continue
+            try:
+                await adapter.post(row.channel_id, reply)
+                sent += 1
+            except Exception as exc:
+                log.warning("could not post to mock round %s: %s", row.id, exc)
+        return sent
 
     # Posting ------------------------------------------------------------------------------
 

@@ -102,3 +102,43 @@ def test_run_without_tokens_points_at_the_console(tmp_path: Path):
     )
     assert result.returncode == 2
     assert "No chat platform is configured" in result.stdout and "prepbot console" in result.stdout
+
+
+def test_a_mock_round_in_the_console_and_its_export(tmp_path: Path):
+    db = tmp_path / "mock.db"
+    script = "\n".join(
+        [
+            "mock start candidate:ann topics:alpha count:2 minutes:30",
+            "mock answer The thread pool reuses worker threads",
+            "mock score 4 solid",
+            "mock next",
+            "mock score 3",
+            "mock next",
+            "mock history",
+            "",
+        ]
+    )
+    result = console(db, script)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Question 1 of 2" in out and "Key · Q1" in out  # the lead's key
+    assert "mock score 1-5 [note]" in out
+    assert "Scorecard · ann" in out and "Total: 7/10" in out and "Average: 3.5" in out
+    assert "ann · 3.5/5 · lead ann" in out
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "PREPBOT_BUILTIN_CONTENT": "false",
+        "PREPBOT_CONTENT_DIRS": str(FIXTURE_CONTENT),
+    }
+    exported = subprocess.run(
+        [sys.executable, "-m", "bot", "mock", "export", "--format", "csv"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=True,
+    ).stdout
+    lines = exported.splitlines()
+    assert lines[0] == "round,date,candidate,lead,position,topic,question,score,seconds,note"
+    assert lines[1].endswith(",4,0,solid") and lines[2].endswith(",3,0,")

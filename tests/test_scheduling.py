@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import random
 from datetime import datetime, timedelta
@@ -59,9 +60,7 @@ async def test_jobs_fire_at_local_time_across_dst_in_two_zones(engine, scheduler
         local = [f.astimezone(ZoneInfo(zone)) for f in fires]
         assert all((t.hour, t.minute) == (9, 0) for t in local)  # 09:00 on both sides
         days = [t.date() for t in local]
-        assert all(
-            (b - a).days == 1 for a, b in zip(days, days[1:], strict=False)
-        )  # no gap or repeat
+        assert all((b - a).days == 1 for a, b in itertools.pairwise(days))  # no gap or repeat
         offsets = {f.utcoffset() for f in local}
         assert len(offsets) == 2  # the window crosses the DST change
 
@@ -113,7 +112,7 @@ async def test_429_retry_after_is_honoured_and_5xx_retried(engine, scheduler, cl
         PlatformError("x", status=500),
     )
     assert await scheduler.fire("09:00", "UTC") == 1
-    first, second, third = scheduler.adapter.attempts
+    first, second, _third = scheduler.adapter.attempts
     assert second.at - first.at >= 0.2  # waited as long as the platform asked
     assert len(scheduler.adapter.posts()) == 1
 
@@ -249,7 +248,6 @@ async def test_thirty_days_with_random_restarts_post_every_due_question_once(sto
 
 
 async def test_two_processes_on_one_database_post_each_schedule_once(store, engine, tmp_path):
-    import subprocess
     import sys
 
     channels = [f"ch{i}" for i in range(12)]
@@ -265,7 +263,8 @@ async def test_two_processes_on_one_database_post_each_schedule_once(store, engi
         "2026-03-10T09:05:00",
         str(out),
     ]
-    procs = [subprocess.Popen(command) for _ in range(2)]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    procs = [await asyncio.create_subprocess_exec(*command) for _ in range(2)]
+    codes = await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), timeout=120)
+    assert codes == [0, 0]
     lines = out.read_text().split()
     assert sorted(lines) == sorted(channels)  # every schedule once, none twice

@@ -24,6 +24,8 @@ BUTTON_HINTS = {
     "reveal": "reveal",
     "skip": "skip",
     "forget": "forget-me confirm",
+    "mockanswer": "mock answer <your text>",
+    "mocknext": "mock next",
 }
 
 
@@ -40,9 +42,12 @@ def render(reply: Reply) -> str:
                 verbs.append(hint)
         if any(b.action.verb == "grade" for b in card.buttons):
             verbs.append("grade again|hard|good|easy")
+        if any(b.action.verb == "mockscore" for b in card.buttons):
+            verbs.append("mock score 1-5 [note]")
         if verbs:
             text += "\n→ " + " · ".join(verbs)
         parts.append(text)
+    parts += [render(followup) for followup in reply.followups]
     return "\n\n".join(parts)
 
 
@@ -92,13 +97,15 @@ class ConsoleAdapter:
     async def handle(self, line: str) -> str:
         """Run one typed command and return what to print; never raises."""
         try:
+            # No scheduler runs here: mock-interview clocks are checked before each command.
+            notices = [render(reply) for _row, reply in await self.engine.mock.due_events()]
             reply = await self.engine.run_text(self.actor, line, prefix="")
             if reply.form is not None:
                 text = await self._read_form()
                 reply = await self.engine.run_action(
                     self.actor, reply.form.action, {"answer": text}
                 )
-            return render(reply)
+            return "\n\n".join([*notices, render(reply)])
         except Exception:
             log.exception("console command failed: %s", line.split(maxsplit=1)[:1])
             return "Something went wrong handling that; it is logged. Nothing you saved is lost."

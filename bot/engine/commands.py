@@ -42,6 +42,12 @@ SPECS = (
     CommandSpec("forget-me", "forget-me", "delete everything stored about you", "You"),
     CommandSpec("help", "help", "this list", "You"),
     CommandSpec(
+        "mock",
+        "mock start|next|score|skip|end|history",
+        "mock-interview rounds with scorecards (team leads)",
+        "Team leads",
+    ),
+    CommandSpec(
         "schedule",
         "schedule set|show|pause|resume|remove",
         "the channel's daily question: time, timezone, days, topics (admins)",

@@ -12,6 +12,7 @@ from bot.engine.account import Account
 from bot.engine.actors import Actor
 from bot.engine.content import Bank
 from bot.engine.messages import Action, Reply
+from bot.engine.mock import LEADS_ONLY, Mock
 from bot.engine.practice import Practice
 from bot.engine.progress import Progress
 from bot.engine.schedules import Schedules, Subscriptions
@@ -41,6 +42,9 @@ class Engine:
         )
         self.account = Account(store=store, default_timezone=default_timezone)
         self.schedules = Schedules(store=store, bank=bank, default_timezone=default_timezone)
+        self.mock = Mock(
+            store=store, bank=bank, default_timezone=default_timezone, clock=clock, rng=rng
+        )
         self.subscriptions = Subscriptions(
             store=store, bank=bank, default_timezone=default_timezone, schedules=self.schedules
         )
@@ -87,6 +91,8 @@ class Engine:
                 return await self.subscriptions.unsubscribe(actor)
             case "schedule":
                 return await self.schedules.run(actor, rest)
+            case "mock":
+                return await self.mock.run(actor, rest)
             case "forget-me":
                 return await self.account.forget_me(actor, confirmed=rest.lower() == "confirm")
         return commands.unknown_reply(name, prefix=prefix)
@@ -116,6 +122,19 @@ class Engine:
                 return await self.account.forget_me(actor, confirmed=action.arg == "confirm")
             case "practice":
                 return await self.practice.question(actor)
+            case "mockanswer":
+                return await self.mock.answer_form(action.arg)
+            case "mocksubmit":
+                text = (form or {}).get("answer", "")
+                item = int(action.arg) if action.arg.isdigit() else None
+                return await self.mock.answer(actor, text, item)
+            case "mockscore" | "mocknext":
+                if not actor.is_lead:
+                    return Reply.error(LEADS_ONLY)
+                round_id, _, score = action.arg.partition(".")
+                if action.verb == "mocknext":
+                    return await self.mock.next(actor)
+                return await self.mock.score(actor, int(score or 0), round_id=int(round_id or 0))
         return Reply.error("That button is no longer supported; try `/prep help`.")
 
 

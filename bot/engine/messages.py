@@ -118,6 +118,9 @@ class Reply:
     private: bool = False  # only the member who asked sees it
     form: Form | None = None
     thread_title: str | None = None  # open a discussion thread under the first card
+    # Further replies delivered after this one, each with its own privacy (e.g. the private
+    # answer key a lead gets beside a publicly posted mock-interview question).
+    followups: tuple[Reply, ...] = ()
 
     @classmethod
     def text(cls, title: str, body: str = "", *, private: bool = True, tone: str = "info") -> Reply:
@@ -129,4 +132,6 @@ class Reply:
         return cls(cards=(Card(title="", body=message, tone="warning"),), private=True)
 
     def plain_text(self) -> str:
-        return "\n\n".join(card.plain_text() for card in self.cards)
+        parts = [card.plain_text() for card in self.cards]
+        parts += [followup.plain_text() for followup in self.followups]
+        return "\n\n".join(parts)
