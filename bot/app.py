@@ -15,6 +15,7 @@ from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.engine.content import Bank, load_valid_bank
 from bot.engine.core import Engine
+from bot.metrics import Metrics
 from bot.scheduling import Scheduler
 from bot.store.store import Store
 
@@ -27,6 +28,7 @@ class Services:
     store: Store
     bank: Bank
     engine: Engine
+    metrics: Metrics
 
 
 @asynccontextmanager
@@ -36,10 +38,16 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     store = Store.from_url(settings.database_url)
     try:
         await store.upgrade()
-        engine = Engine(store=store, bank=bank, default_timezone=settings.default_timezone)
+        metrics = Metrics()
+        engine = Engine(
+            store=store,
+            bank=bank,
+            default_timezone=settings.default_timezone,
+            observer=metrics,
+        )
         try:
             log.info("loaded %d questions in %d topics", len(bank), len(bank.topics))
-            yield Services(settings, store, bank, engine)
+            yield Services(settings, store, bank, engine, metrics)
         finally:
             await engine.close()
     finally:
@@ -87,17 +95,19 @@ async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
         adapters = build_adapters(svc)
 
         async def ready() -> dict[str, bool]:
-            checks = {"database": await _database_ok(svc.store)}
+            checks = {"database": await _database_ok(svc.store), "content": len(svc.bank) > 0}
             checks.update({a.platform: a.ready for a in adapters})
             return checks
 
         routes = [route for a in adapters for route in getattr(a, "routes", lambda: [])()]
-        runner = await web.start(web.build_app(ready=ready, routes=routes), port=settings.web_port)
+        app = web.build_app(ready=ready, metrics=svc.metrics, routes=routes)
+        runner = await web.start(app, port=settings.web_port)
         started: list[Adapter] = []
         scheduler = Scheduler(
             engine=svc.engine,
             adapters={a.platform: a for a in adapters},
             default_timezone=settings.default_timezone,
+            metrics=svc.metrics,
         )
         try:
             for adapter in adapters:

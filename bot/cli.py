@@ -20,6 +20,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub.add_parser("run", help="run the bot on every configured platform")
+    sub.add_parser("doctor", help="check configuration, database, content and platform tokens")
 
     console = sub.add_parser("console", help="practise in this terminal (no tokens needed)")
     console.add_argument("--db", type=Path, help="SQLite file to use instead of DATABASE_URL")
@@ -278,6 +279,13 @@ def _main(argv: list[str] | None) -> int:
 
         user = args.user or getpass.getuser() or "you"
         return asyncio.run(run_console(settings, user=user))
+    if args.command == "doctor":
+        from bot.doctor import report, run_checks
+
+        settings = _settings()
+        checks = asyncio.run(run_checks(settings))
+        print(report(checks))
+        return 0 if all(c.ok for c in checks) else 1
     if args.command == "run":
         settings = _settings()
         _configure_logging(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -87,6 +87,15 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value.upper()
 
+    @model_validator(mode="after")
+    def _slack_mode(self) -> Settings:
+        if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
+            raise ValueError(
+                "SLACK_SIGNING_SECRET: required for Slack HTTP mode (or set SLACK_APP_TOKEN "
+                "for Socket Mode)"
+            )
+        return self
+
     @property
     def all_content_dirs(self) -> list[Path]:
         """The shipped bank first, then the operator's own packs."""
@@ -121,8 +130,10 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
-            name = ENV_NAMES.get(field, field.upper())
             message = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{name}: {message}")
+            if not err["loc"]:  # a check across settings names its variable itself
+                lines.append(message)
+                continue
+            field = str(err["loc"][0])
+            lines.append(f"{ENV_NAMES.get(field, field.upper())}: {message}")
         raise ConfigError("\n".join(lines)) from None

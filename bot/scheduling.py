@@ -35,6 +35,7 @@ from bot.clock import utcnow
 from bot.engine.core import Engine
 from bot.engine.practice import dm_channel, split_list
 from bot.engine.schedules import WEEKDAYS
+from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ class Scheduler:
         concurrency: int = 32,
         default_timezone: str = "UTC",
         backoff: float = 0.5,
+        metrics: Metrics | None = None,
     ):
         self.engine = engine
         self.store = engine.store
@@ -115,6 +117,7 @@ class Scheduler:
         self.clock = clock
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.default_timezone = default_timezone
+        self.metrics = metrics
         self.semaphore = asyncio.Semaphore(concurrency)
         self.backoff = wait_exponential_jitter(multiplier=backoff, max=30)
         self.limiters = {
@@ -246,6 +249,8 @@ class Scheduler:
                 sent += 1
             except Exception as exc:
                 log.warning("could not post to mock round %s: %s", row.id, exc)
+        if self.metrics is not None:
+            self.metrics.mock_rounds_open.set(await self.engine.mock.rounds.open_count())
         return sent
 
     # Posting ------------------------------------------------------------------------------
@@ -260,6 +265,8 @@ class Scheduler:
         day = now.astimezone(ZoneInfo(zone)).date()
         due_at = items[0].local_due(day) if items else now
         self.last_lag = max(0.0, (now - due_at).total_seconds())
+        if self.metrics is not None:
+            self.metrics.scheduler_lag.set(self.last_lag)
         results = await asyncio.gather(
             *(self.post_due(item, day) for item in items if item.runs_on(day))
         )
@@ -320,13 +327,16 @@ class Scheduler:
                 sent = await self._send(adapter, item, reply)
             except PlatformError as exc:
                 await self.store.release_claim(post.id, owner=self.owner)
+                self._count(item.platform, "failed")
                 await self._failed(item, exc)
                 return False
             except Exception:
                 await self.store.release_claim(post.id, owner=self.owner)
+                self._count(item.platform, "failed")
                 log.exception("posting %s %s failed; it will be retried", item.kind, item.key)
                 return False
             await self.store.mark_posted(post.id, message_ref=encode_sent(sent), now=self.clock())
+            self._count(item.platform, "made")
             log.info(
                 "posted %s %s question %s in %.0f ms",
                 item.kind,
@@ -338,6 +348,10 @@ class Scheduler:
         if item.kind == "channel":
             await self._add_tally(adapter, item, day)
         return True
+
+    def _count(self, platform: str, result: str) -> None:
+        if self.metrics is not None:
+            self.metrics.posts.labels(platform, result).inc()
 
     async def _send(self, adapter: Adapter, item: Due, reply) -> Sent:  # type: ignore[no-untyped-def]
         async for attempt in AsyncRetrying(

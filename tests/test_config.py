@@ -62,3 +62,14 @@ def test_env_example_lists_every_setting():
     example = Path(__file__).resolve().parent.parent / ".env.example"
     listed = set(re.findall(r"^([A-Z_]+)=", example.read_text(), re.M))
     assert listed == names
+
+
+def test_slack_needs_a_mode(monkeypatch: pytest.MonkeyPatch):
+    for name in ("SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).startswith("SLACK_SIGNING_SECRET: required for Slack HTTP mode")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert load_settings().slack_app_token is not None

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Protocol
 
 from bot.clock import utcnow
 from bot.engine import commands
@@ -18,6 +21,24 @@ from bot.engine.progress import Progress
 from bot.engine.schedules import Schedules, Subscriptions
 from bot.store.store import Store
 
+log = logging.getLogger(__name__)
+
+
+class Observer(Protocol):
+    """Told about every command the engine runs (metrics); the default does nothing."""
+
+    def command(self, name: str, platform: str, seconds: float, outcome: str) -> None: ...
+
+    def answer(self, platform: str) -> None: ...
+
+
+class _Silent:
+    def command(self, name: str, platform: str, seconds: float, outcome: str) -> None:
+        pass
+
+    def answer(self, platform: str) -> None:
+        pass
+
 
 class Engine:
     """Member commands, button actions and form submissions, as neutral replies."""
@@ -30,12 +51,19 @@ class Engine:
         default_timezone: str = "UTC",
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        observer: Observer | None = None,
     ):
         self.store = store
         self.bank = bank
         self.clock = clock
+        self.observer: Observer = observer or _Silent()
         self.practice = Practice(
-            store=store, bank=bank, default_timezone=default_timezone, clock=clock, rng=rng
+            store=store,
+            bank=bank,
+            default_timezone=default_timezone,
+            clock=clock,
+            rng=rng,
+            on_answer=self.observer.answer,
         )
         self.progress = Progress(
             store=store, bank=bank, default_timezone=default_timezone, clock=clock
@@ -54,6 +82,40 @@ class Engine:
 
     async def run_text(self, actor: Actor, text: str, *, prefix: str = "/prep ") -> Reply:
         """Run a command typed as text (`question python hard`, `/prep grade good`)."""
+        name = commands.split_command(text)[0] or "help"
+        known = name if name in commands.BY_NAME else "unknown"
+        return await self._observed(known, actor, self._run_text(actor, text, prefix))
+
+    async def run_action(
+        self, actor: Actor, action: Action, form: dict[str, str] | None = None
+    ) -> Reply:
+        """Run a button click or form submission routed by its `Action`."""
+        return await self._observed(
+            f"button:{action.verb}", actor, self._run_action(actor, action, form)
+        )
+
+    async def _observed(self, name: str, actor: Actor, work: Awaitable[Reply]) -> Reply:
+        """Log one line per command and report it to the observer."""
+        started = time.perf_counter()
+        outcome = "error"
+        try:
+            reply = await work
+            outcome = "refused" if _is_refusal(reply) else "ok"
+            return reply
+        finally:
+            seconds = time.perf_counter() - started
+            self.observer.command(name, actor.platform, seconds, outcome)
+            log.info(
+                "%s %s by %s: %s in %.0f ms",
+                actor.platform,
+                name,
+                actor.user_id,
+                outcome,
+                seconds * 1000,
+                extra={"command": name, "platform": actor.platform, "duration_ms": seconds * 1000},
+            )
+
+    async def _run_text(self, actor: Actor, text: str, prefix: str) -> Reply:
         name, rest = commands.split_command(text)
         args = rest.split()
         if not name or name == "help":
@@ -101,10 +163,7 @@ class Engine:
         """The member's overview (streak, freezes, recent answers, a practice button)."""
         return await self.progress.home(actor)
 
-    async def run_action(
-        self, actor: Actor, action: Action, form: dict[str, str] | None = None
-    ) -> Reply:
-        """Run a button click or form submission routed by its `Action`."""
+    async def _run_action(self, actor: Actor, action: Action, form: dict[str, str] | None) -> Reply:
         match action.verb:
             case "answer":
                 return self.practice.answer_form(action.arg)
@@ -136,6 +195,11 @@ class Engine:
                     return await self.mock.next(actor)
                 return await self.mock.score(actor, int(score or 0), round_id=int(round_id or 0))
         return Reply.error("That button is no longer supported; try `/prep help`.")
+
+
+def _is_refusal(reply: Reply) -> bool:
+    """An error reply: a private card with no title (see `Reply.error`)."""
+    return reply.private and len(reply.cards) == 1 and not reply.cards[0].title
 
 
 def _user_arg(text: str) -> str | None:

@@ -80,12 +80,14 @@ class Practice:
         default_timezone: str,
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
+        on_answer: Callable[[str], None] | None = None,
     ):
         self.store = store
         self.bank = bank
         self.default_timezone = default_timezone
         self.clock = clock
         self.rng = rng or random.Random()
+        self.on_answer = on_answer or (lambda platform: None)
         self.reviewer = Reviewer()
         self.recorder: Batcher[Activity, ActivityResult] = Batcher(self._apply)
 
@@ -321,6 +323,7 @@ class Practice:
                 covered=covered,
             )
         )
+        self.on_answer(actor.platform)
         hits = sum(covered)
         summary = Card(
             title="Answer saved",

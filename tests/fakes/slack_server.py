@@ -159,7 +159,15 @@ class FakeSlack:
         app_token: str = APP_TOKEN,
         admins: Iterable[str] = (),
         not_in_channels: Iterable[str] = (),
+        scopes: Iterable[str] = (
+            "commands",
+            "chat:write",
+            "chat:write.public",
+            "im:write",
+            "users:read",
+        ),
     ):
+        self.scopes = list(scopes)  # what auth.test reports in x-oauth-scopes
         self.bot_token = bot_token
         self.app_token = app_token
         self.admins = set(admins)
@@ -239,7 +247,10 @@ class FakeSlack:
             return web.json_response(call.response, status=429, headers=headers)
         call.response = self._answer(method, args, token)
         self._record(call)
-        return web.json_response(call.response)
+        headers = {}
+        if method == "auth.test" and call.response.get("ok"):
+            headers["x-oauth-scopes"] = ",".join(self.scopes)  # as Slack reports a token's scopes
+        return web.json_response(call.response, headers=headers)
 
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
