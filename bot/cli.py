@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from bot import __version__
+from bot.adapters.base import StartError
 from bot.config import ConfigError, Settings, load_settings
 
 
@@ -21,6 +22,17 @@ def _parser() -> argparse.ArgumentParser:
 
     sub.add_parser("run", help="run the bot on every configured platform")
     sub.add_parser("doctor", help="check configuration, database, content and platform tokens")
+    discord_cli = sub.add_parser("discord", help="Discord helpers")
+    discord_sub = discord_cli.add_subparsers(dest="discord_command", metavar="ACTION")
+    invite = discord_sub.add_parser(
+        "invite-url", help="the OAuth2 URL that adds the bot with its commands to a server"
+    )
+    invite.add_argument(
+        "application_id",
+        nargs="?",
+        help="the Application ID (Developer Portal > General Information); "
+        "default: asked of Discord with DISCORD_TOKEN",
+    )
 
     console = sub.add_parser("console", help="practise in this terminal (no tokens needed)")
     console.add_argument("--db", type=Path, help="SQLite file to use instead of DATABASE_URL")
@@ -233,6 +245,46 @@ def _mock_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _invite_url(application_id: str | None) -> int:
+    from bot.adapters.discord_adapter import invite_url
+
+    if not application_id:
+        settings = _settings()
+        if settings.discord_token is None:
+            print(
+                "Give the Application ID (Developer Portal > General Information), "
+                "or set DISCORD_TOKEN to look it up.",
+                file=sys.stderr,
+            )
+            return 2
+        application_id = asyncio.run(_application_id(settings))
+        if application_id is None:
+            print("Discord refused DISCORD_TOKEN; check it with `prepbot doctor`.", file=sys.stderr)
+            return 1
+    if not application_id.isdigit():
+        print(f"{application_id!r} is not an Application ID (a number).", file=sys.stderr)
+        return 2
+    print(invite_url(application_id))
+    return 0
+
+
+async def _application_id(settings: Settings) -> str | None:
+    import aiohttp
+
+    from bot.doctor import DISCORD_API, TIMEOUT
+
+    assert settings.discord_token is not None
+    base = (settings.discord_api_base_url or DISCORD_API).rstrip("/")
+    headers = {"Authorization": f"Bot {settings.discord_token.get_secret_value()}"}
+    async with (
+        aiohttp.ClientSession(timeout=TIMEOUT) as session,
+        session.get(f"{base}/oauth2/applications/@me", headers=headers) as resp,
+    ):
+        if resp.status != 200:
+            return None
+        return str((await resp.json(content_type=None))["id"])
+
+
 def _db_upgrade(settings: Settings) -> int:
     from bot.store.database import create_engine, current_revision, upgrade
 
@@ -253,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return _main(argv)
+    except StartError as exc:
+        print(f"Could not start: {exc}", file=sys.stderr)
+        return 1
     except ContentError as exc:
         print(f"The question bank has problems:\n{exc}", file=sys.stderr)
         print("Fix them (see `prepbot content validate`) and start again.", file=sys.stderr)
@@ -279,6 +334,10 @@ def _main(argv: list[str] | None) -> int:
 
         user = args.user or getpass.getuser() or "you"
         return asyncio.run(run_console(settings, user=user))
+    if args.command == "discord":
+        if args.discord_command == "invite-url":
+            return _invite_url(args.application_id)
+        _parser().parse_args(["discord", "--help"])
     if args.command == "doctor":
         from bot.doctor import report, run_checks
 

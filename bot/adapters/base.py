@@ -33,6 +33,10 @@ class Sent:
     thread_ref: str | None = None
 
 
+class StartError(RuntimeError):
+    """An adapter could not start; the message says what to check (never a token)."""
+
+
 class PlatformError(Exception):
     """A platform refused a send; `status` tells the scheduler what to do about it."""
 

@@ -428,9 +428,9 @@ class Store:
         }
         async with self.write() as tx:
             await tx.conn.execute(
-                tx.insert(posts)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["server_id", "channel_id", "local_date"])
+                # No conflict target: a concurrent writer may trip either unique constraint
+                # (channel and day, or schedule and day), and both mean "already there".
+                tx.insert(posts).values(**values).on_conflict_do_nothing()
             )
             return (
                 await tx.conn.execute(
