@@ -210,22 +210,15 @@ class Scheduler:
         self.aps = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self.aps.start()
         await self.reload()
-        self.aps.add_job(
-            self.sweep,
-            IntervalTrigger(seconds=SWEEP_SECONDS),
-            id="sweep",
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=SWEEP_SECONDS,
-        )
-        self.aps.add_job(
-            self.mock_tick,
-            IntervalTrigger(seconds=MOCK_TICK_SECONDS),
-            id="mock",
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=MOCK_TICK_SECONDS,
-        )
+        for job, seconds in ((self.sweep, SWEEP_SECONDS), (self.mock_tick, MOCK_TICK_SECONDS)):
+            self.aps.add_job(
+                job,
+                IntervalTrigger(seconds=seconds),
+                id=job.__name__,
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=seconds,
+            )
         self.engine.schedules.listeners.append(self.reload)
         await self.sweep()  # catch up on what was missed while the bot was down
         await self.mock_tick()
@@ -380,7 +373,7 @@ class Scheduler:
     async def _failed(self, item: Due, exc: PlatformError) -> None:
         if exc.status in GONE and item.kind == "channel":
             reason = f"the platform refused the channel ({exc.status}): {exc}"
-            await self.store.pause_schedule(item.key, reason)
+            await self.store.set_schedule_paused(item.key, True, reason)
             log.warning("paused schedule %s: %s", item.key, reason)
             await self.reload()
         elif exc.status in GONE:

@@ -157,6 +157,28 @@ class Schedules:
             "",
         )
 
+    def default_spec(self, timezone: str | None = None) -> ScheduleSpec:
+        return ScheduleSpec(
+            DEFAULT_TIME,
+            timezone or self.default_timezone,
+            WEEKDAYS,
+            (),
+            None,
+            DEFAULT_GRACE_MINUTES,
+        )
+
+    async def save(self, server_id: int, channel_id: str, spec: ScheduleSpec) -> None:
+        await self.store.save_schedule(
+            server_id=server_id,
+            channel_id=channel_id,
+            time_of_day=spec.time_of_day,
+            timezone=spec.timezone,
+            weekdays=",".join(spec.weekdays),
+            topics=",".join(spec.topics),
+            difficulty=spec.difficulty,
+            grace_minutes=spec.grace_minutes,
+        )
+
     @staticmethod
     def spec_of(row) -> ScheduleSpec:
         return ScheduleSpec(
@@ -194,26 +216,11 @@ class Schedules:
         place = await resolve(self.store, actor, default_timezone=self.default_timezone)
         row = await self.store.channel_schedule(place.server.id, actor.channel_id)
         if sub == "set":
-            current = (
-                self.spec_of(row)
-                if row
-                else ScheduleSpec(
-                    DEFAULT_TIME, place.channel_timezone, WEEKDAYS, (), None, DEFAULT_GRACE_MINUTES
-                )
-            )
+            current = self.spec_of(row) if row else self.default_spec(place.channel_timezone)
             spec, error = self.parse(rest, current)
             if spec is None:
                 return Reply.error(error)
-            await self.store.save_schedule(
-                server_id=place.server.id,
-                channel_id=actor.channel_id,
-                time_of_day=spec.time_of_day,
-                timezone=spec.timezone,
-                weekdays=",".join(spec.weekdays),
-                topics=",".join(spec.topics),
-                difficulty=spec.difficulty,
-                grace_minutes=spec.grace_minutes,
-            )
+            await self.save(place.server.id, actor.channel_id, spec)
             await self.changed()
             return Reply(
                 cards=(self.card(spec, paused=False, title="Schedule saved"),), private=True
@@ -321,9 +328,7 @@ async def import_schedules(schedules: Schedules, entries: object) -> tuple[int, 
             if isinstance(value, list):
                 value = ",".join(map(str, value))
             words.append(f"{key}={str(value).replace(' ', '')}")
-        default = ScheduleSpec(
-            DEFAULT_TIME, schedules.default_timezone, WEEKDAYS, (), None, DEFAULT_GRACE_MINUTES
-        )
+        default = schedules.default_spec()
         spec, error = schedules.parse(" ".join(words), default)
         if spec is None:
             problems.append(f"#{n} ({entry['channel']}): {error}")
@@ -333,14 +338,5 @@ async def import_schedules(schedules: Schedules, entries: object) -> tuple[int, 
         return 0, problems
     for platform, server, channel, spec in parsed:
         ref = await schedules.store.ensure_server(platform, server)
-        await schedules.store.save_schedule(
-            server_id=ref.id,
-            channel_id=channel,
-            time_of_day=spec.time_of_day,
-            timezone=spec.timezone,
-            weekdays=",".join(spec.weekdays),
-            topics=",".join(spec.topics),
-            difficulty=spec.difficulty,
-            grace_minutes=spec.grace_minutes,
-        )
+        await schedules.save(ref.id, channel, spec)
     return len(parsed), []

@@ -228,12 +228,15 @@ class Store:
                 )
             ).scalar_one()
 
-    async def set_schedule_paused(self, schedule_id: int, paused: bool) -> None:
+    async def set_schedule_paused(
+        self, schedule_id: int, paused: bool, reason: str | None = None
+    ) -> None:
+        """Pause or resume; `reason` says why the bot paused it by itself (channel gone)."""
         async with self.write() as tx:
             await tx.conn.execute(
                 update(schedules)
                 .where(schedules.c.id == schedule_id)
-                .values(paused=paused, pause_reason=None, updated_at=utcnow())
+                .values(paused=paused, pause_reason=reason and reason[:500], updated_at=utcnow())
             )
 
     async def delete_schedule(self, schedule_id: int) -> None:
@@ -255,15 +258,6 @@ class Store:
             return (
                 await tx.conn.execute(select(schedules).where(schedules.c.id == schedule_id))
             ).first()
-
-    async def pause_schedule(self, schedule_id: int, reason: str) -> None:
-        """Pause a schedule because its channel cannot be posted to."""
-        async with self.write() as tx:
-            await tx.conn.execute(
-                update(schedules)
-                .where(schedules.c.id == schedule_id)
-                .values(paused=True, pause_reason=reason[:500], updated_at=utcnow())
-            )
 
     # Subscriptions: a member's own daily question by DM ------------------------------------
 
