@@ -16,14 +16,17 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.installed
 	$(BIN)/prepbot console
 
-test: $(VENV)/.installed
+test: lint
+	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/prepbot content validate
-	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/answers.py
+	$(BIN)/python bench/posts.py
 
 clean:
 	rm -rf $(VENV)

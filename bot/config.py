@@ -11,7 +11,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/prepbot.db"
-BUILTIN_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# An installed wheel carries the bank inside the package; a source checkout at its root.
+BUILTIN_CONTENT_DIR = (
+    _PACKAGE_DIR / "content"
+    if (_PACKAGE_DIR / "content").is_dir()
+    else _PACKAGE_DIR.parent / "content"
+)
 
 
 class ConfigError(Exception):
