@@ -33,6 +33,7 @@ from tenacity import (
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.clock import utcnow
 from bot.engine.core import Engine
+from bot.engine.messages import Reply
 from bot.engine.practice import dm_channel, split_list
 from bot.engine.schedules import WEEKDAYS
 from bot.metrics import Metrics
@@ -376,10 +377,30 @@ class Scheduler:
             await self.store.set_schedule_paused(item.key, True, reason)
             log.warning("paused schedule %s: %s", item.key, reason)
             await self.reload()
+            await self._tell_admin(item, reason)
         elif exc.status in GONE:
             log.warning("cannot send the daily DM of subscription %s: %s", item.key, exc)
         else:
             log.error("posting %s %s failed (%s); will retry", item.kind, item.key, exc)
+
+    async def _tell_admin(self, item: Due, reason: str) -> None:
+        """Let the admin who set the schedule know that it is paused and why, by DM."""
+        row = await self.store.schedule(item.key)
+        if row is None or not row.set_by:
+            return
+        notice = Reply.text(
+            "Daily question paused",
+            f"I could not post the daily question in channel {item.channel_id}: {reason}. "
+            "The schedule is paused. Give the bot access to the channel again, then run "
+            "`/prep schedule resume` there.",
+            tone="warning",
+        )
+        try:
+            await self.adapters[item.platform].send_direct(row.set_by, notice)
+        except Exception as exc:  # best effort: the log line above says it all
+            log.warning(
+                "could not tell %s that schedule %s is paused: %s", row.set_by, item.key, exc
+            )
 
     async def _add_tally(self, adapter: Adapter, item: Due, day: date) -> None:
         """Update the previous day's post with how many answered it."""

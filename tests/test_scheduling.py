@@ -127,6 +127,9 @@ async def test_a_gone_channel_pauses_only_its_schedule(engine, scheduler, clock,
     assert [p.target for p in scheduler.adapter.posts()] == ["fine"]
     row = await store.schedule(gone)
     assert row.paused and "404" in row.pause_reason
+    told = scheduler.adapter.posts("direct")  # the admin who set it hears about it
+    assert [t.target for t in told] == ["boss"]
+    assert "schedule resume" in told[0].reply.cards[0].body
     assert all(d.channel_id != "gone" for items in scheduler.groups.values() for d in items)
 
 

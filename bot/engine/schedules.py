@@ -167,10 +167,13 @@ class Schedules:
             DEFAULT_GRACE_MINUTES,
         )
 
-    async def save(self, server_id: int, channel_id: str, spec: ScheduleSpec) -> None:
+    async def save(
+        self, server_id: int, channel_id: str, spec: ScheduleSpec, set_by: str | None = None
+    ) -> None:
         await self.store.save_schedule(
             server_id=server_id,
             channel_id=channel_id,
+            set_by=set_by,
             time_of_day=spec.time_of_day,
             timezone=spec.timezone,
             weekdays=",".join(spec.weekdays),
@@ -220,7 +223,7 @@ class Schedules:
             spec, error = self.parse(rest, current)
             if spec is None:
                 return Reply.error(error)
-            await self.save(place.server.id, actor.channel_id, spec)
+            await self.save(place.server.id, actor.channel_id, spec, set_by=actor.user_id)
             await self.changed()
             return Reply(
                 cards=(self.card(spec, paused=False, title="Schedule saved"),), private=True

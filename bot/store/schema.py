@@ -67,6 +67,7 @@ schedules = Table(
     Column("grace_minutes", Integer, nullable=False, server_default="120"),
     Column("paused", Boolean, nullable=False, server_default="0"),
     Column("pause_reason", Text),  # set when the platform refused the channel (gone, forbidden)
+    Column("set_by", String(64)),  # the admin's platform id, told if the bot pauses it
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
     UniqueConstraint("server_id", "channel_id"),
