@@ -68,10 +68,17 @@ ERROR_STATUS = {
 _USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 
 
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error code; `unknown_error` when the body is not JSON (a proxy's plain-text 5xx
+    page, which slack_sdk keeps as a str: calling `.get` on the response would fail)."""
+    data = exc.response.data
+    return str(data.get("error") or "unknown_error") if isinstance(data, dict) else "unknown_error"
+
+
 def platform_error(exc: SlackApiError, method: str) -> PlatformError:
     """A Slack API failure as a `PlatformError` (never carries a token)."""
     response = exc.response
-    error = str(response.get("error") or "unknown_error")
+    error = error_code(exc)
     status = ERROR_STATUS.get(error) or (
         response.status_code if response.status_code >= 400 else 400
     )
@@ -232,7 +239,7 @@ class SlackAdapter(Adapter):
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
-            error = exc.response.get("error") or "unknown_error"
+            error = error_code(exc)
             problem = (
                 f"Slack auth.test failed ({error}): SLACK_BOT_TOKEN is missing, revoked or not "
                 "a bot token (xoxb-) of this workspace. Until this is fixed, Slack shows members "
@@ -434,7 +441,7 @@ class SlackAdapter(Adapter):
         except SlackApiError as exc:
             log.warning(
                 "Slack users.info failed (%s): treating %s as a member (needs users:read)",
-                exc.response.get("error"),
+                error_code(exc),
                 user_id,
             )
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:

@@ -6,10 +6,11 @@ exactly as Slack does in HTTP mode: form-encoded slash commands and `payload=` i
 signed with the v0 HMAC-SHA256 scheme.
 
 Covered: the Web API methods prepbot calls, token checks (`invalid_auth`), one-off 429s with
-Retry-After, Block Kit limits Slack enforces (lengths, counts, unique action ids) answered with
-`invalid_blocks`, response URLs, `apps.connections.open`, and a websocket that says `hello`,
-sends envelopes and records acks. Not covered: OAuth, Slack's own rendering of mrkdwn, real
-trigger-id expiry (3 s) and response-URL expiry, event retries, files, rate-limit tiers.
+Retry-After, one-off 5xx answers, channels that are gone (`channel_not_found`), Block Kit limits
+Slack enforces (lengths, counts, unique action ids) answered with `invalid_blocks`, response
+URLs, `apps.connections.open`, and a websocket that says `hello`, sends envelopes and records
+acks. Not covered: OAuth, Slack's own rendering of mrkdwn, real trigger-id expiry (3 s) and
+response-URL expiry, event retries, files, rate-limit tiers.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class Call:
     token: str | None = None
     status: int = 200
     response: dict[str, Any] = field(default_factory=dict)
+    at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic seconds)
 
     @property
     def ok(self) -> bool:
@@ -159,6 +161,7 @@ class FakeSlack:
         app_token: str = APP_TOKEN,
         admins: Iterable[str] = (),
         not_in_channels: Iterable[str] = (),
+        missing_channels: Iterable[str] = (),
         scopes: Iterable[str] = (
             "commands",
             "chat:write",
@@ -172,10 +175,12 @@ class FakeSlack:
         self.app_token = app_token
         self.admins = set(admins)
         self.not_in_channels = set(not_in_channels)
+        self.missing_channels = set(missing_channels)  # deleted or unknown: channel_not_found
         self.calls: list[Call] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.port = 0
         self._rate_limits: dict[str, list[int]] = {}
+        self._server_errors: dict[str, list[tuple[int, str, str]]] = {}
         self._ts = itertools.count(1)
         self._changed = asyncio.Event()
         self._sockets: list[asyncio.Queue[dict[str, Any] | None]] = []
@@ -224,6 +229,18 @@ class FakeSlack:
         for n refusals in a row)."""
         self._rate_limits.setdefault(method, []).append(retry_after)
 
+    def server_error_once(
+        self,
+        method: str = "chat.postMessage",
+        *,
+        status: int = 500,
+        body: str = "upstream connect error or disconnect/reset before headers",
+        content_type: str = "text/plain",
+    ) -> None:
+        """The next call of `method` answers `status` with `body` (by default as a proxy in front
+        of Slack does: plain text, no JSON); queued like `rate_limit_once`."""
+        self._server_errors.setdefault(method, []).append((status, body, content_type))
+
     def _record(self, call: Call) -> Call:
         self.calls.append(call)
         self._changed.set()
@@ -245,6 +262,11 @@ class FakeSlack:
             self._record(call)
             headers = {"Retry-After": str(retry_after)}
             return web.json_response(call.response, status=429, headers=headers)
+        if self._server_errors.get(method):
+            status, body, content_type = self._server_errors[method].pop(0)
+            call.status, call.response = status, {"ok": False, "error": f"http_{status}"}
+            self._record(call)
+            return web.Response(status=status, text=body, content_type=content_type)
         call.response = self._answer(method, args, token)
         self._record(call)
         headers = {}
@@ -304,6 +326,8 @@ class FakeSlack:
         # chat.*
         channel = str(args.get("channel", ""))
         if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.missing_channels:
             return {"ok": False, "error": "channel_not_found"}
         if channel in self.not_in_channels:
             return {"ok": False, "error": "not_in_channel"}
