@@ -97,6 +97,7 @@ class Request:
     body: Any
     headers: dict[str, str]
     files: list[str] = field(default_factory=list)
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
 
 @dataclass
@@ -203,6 +204,7 @@ class FakeDiscord:
         self.commands: dict[str | None, list[dict[str, Any]]] = {}  # by guild id (None: global)
         self.messages: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, dict[str, Any]] = {}
+        self.text_channels: dict[str, str] = {}  # more text channels (add_channel): id -> name
         self.dm_channels: dict[str, dict[str, Any]] = {}  # by user id
         self.interactions: dict[str, Interaction] = {}  # by token
         self.identified = 0
@@ -412,12 +414,13 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def channel(self) -> dict[str, Any]:
+    def channel(self, channel_id: str | None = None) -> dict[str, Any]:
+        channel_id = channel_id or self.channel_id
         return {
-            "id": self.channel_id,
+            "id": channel_id,
             "type": 0,
             "guild_id": self.guild_id,
-            "name": "practice",
+            "name": self.text_channels.get(channel_id, "practice"),
             "position": 0,
             "permission_overwrites": [],
             "nsfw": False,
@@ -465,7 +468,7 @@ class FakeDiscord:
             ],
             "emojis": [],
             "stickers": [],
-            "channels": [self.channel()],
+            "channels": [self.channel(), *(self.channel(c) for c in self.text_channels)],
             "threads": [],
             "members": [],
             "voice_states": [],
@@ -590,9 +593,20 @@ class FakeDiscord:
         self.commands[guild_id] = synced
         return synced
 
+    def add_channel(self, name: str) -> str:
+        """Another text channel in the guild (announced to the bot if it is connected)."""
+        channel_id = self.snowflake()
+        self.text_channels[channel_id] = name
+        if self._sockets:
+            self.dispatch("CHANNEL_CREATE", self.channel(channel_id))
+        return channel_id
+
+    def _in_guild(self, channel_id: str) -> bool:
+        return channel_id == self.channel_id or channel_id in (*self.text_channels, *self.threads)
+
     def _find_channel(self, channel_id: str) -> dict[str, Any] | None:
-        if channel_id == self.channel_id:
-            return self.channel()
+        if channel_id == self.channel_id or channel_id in self.text_channels:
+            return self.channel(channel_id)
         if channel_id in self.threads:
             return self.threads[channel_id]
         for dm in self.dm_channels.values():
@@ -639,7 +653,7 @@ class FakeDiscord:
             "pinned": False,
             "allowed_mentions": body.get("allowed_mentions"),
         }
-        if channel_id == self.channel_id or channel_id in self.threads:
+        if self._in_guild(channel_id):
             message["guild_id"] = self.guild_id
         if token is not None:
             message["webhook_id"] = self.application_id
@@ -773,7 +787,9 @@ class FakeDiscord:
         permissions = MEMBER_PERMISSIONS | (MANAGE_GUILD if manage_guild else 0)
         return User(self.snowflake(), name, permissions, tuple(roles))
 
-    def _base(self, kind: int, user: User, *, dm: bool) -> dict[str, Any]:
+    def _base(
+        self, kind: int, user: User, *, dm: bool, channel: str | None = None
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "id": self.snowflake(),
             "application_id": self.application_id,
@@ -799,8 +815,11 @@ class FakeDiscord:
                 guild_id=self.guild_id,
                 guild_locale="en-US",
                 guild={"id": self.guild_id, "locale": "en-US", "features": []},
-                channel_id=self.channel_id,
-                channel={**self.channel(), "permissions": str(user.permissions)},
+                channel_id=channel or self.channel_id,
+                channel={
+                    **(self._find_channel(channel or self.channel_id) or self.channel()),
+                    "permissions": str(user.permissions),
+                },
                 member=user.member(),
                 context=0,
                 authorizing_integration_owners={"0": self.guild_id},
@@ -813,9 +832,14 @@ class FakeDiscord:
         self.dispatch("INTERACTION_CREATE", payload)
         return interaction
 
-    def slash(self, *path: str, user: User, dm: bool = False, **options: Any) -> Interaction:
-        """`/prep <path...> option:value`, typed by the command definition the bot synced."""
-        return self._command(APPLICATION_COMMAND, path, options, user=user, dm=dm)
+    def slash(
+        self, *path: str, user: User, dm: bool = False, channel: str | None = None, **options: Any
+    ) -> Interaction:
+        """`/prep <path...> option:value`, typed by the command definition the bot synced.
+
+        `channel`: where it is typed (default: the first text channel).
+        """
+        return self._command(APPLICATION_COMMAND, path, options, user=user, dm=dm, channel=channel)
 
     def autocomplete(
         self, *path: str, option: str, typed: str, user: User, dm: bool = False
@@ -838,6 +862,7 @@ class FakeDiscord:
         user: User,
         dm: bool,
         focused: str | None = None,
+        channel: str | None = None,
     ) -> Interaction:
         command = self._synced_command("prep", dm=dm)
         definition = command
@@ -865,7 +890,7 @@ class FakeDiscord:
             if name == focused:
                 entry["focused"] = True
             nested.append(entry)
-        payload = self._base(kind, user, dm=dm)
+        payload = self._base(kind, user, dm=dm, channel=channel)
         data: dict[str, Any] = {"id": command["id"], "name": "prep", "type": 1, "options": top}
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
@@ -885,11 +910,13 @@ class FakeDiscord:
     def click(
         self, message: dict[str, Any], label: str, *, user: User, dm: bool = False
     ) -> Interaction:
-        """A click on the button labelled `label` of a message the bot sent."""
+        """A click on the button labelled `label` of a message the bot sent, in its channel."""
         custom_id = buttons_of(message).get(label)
         if custom_id is None:
             raise AssertionError(f"no button {label!r} on message {message['id']}")
-        return self.click_id(custom_id, user=user, message=message, dm=dm)
+        where = str(message.get("channel_id", ""))
+        channel = where if self._in_guild(where) else None
+        return self.click_id(custom_id, user=user, message=message, dm=dm, channel=channel)
 
     def click_id(
         self,
@@ -898,8 +925,9 @@ class FakeDiscord:
         user: User,
         message: dict[str, Any] | None = None,
         dm: bool = False,
+        channel: str | None = None,
     ) -> Interaction:
-        payload = self._base(MESSAGE_COMPONENT, user, dm=dm)
+        payload = self._base(MESSAGE_COMPONENT, user, dm=dm, channel=channel)
         if message is None:  # a message the fake never saw: a bare one carrying the button
             message = {
                 "id": self.snowflake(),
@@ -931,10 +959,16 @@ class FakeDiscord:
         return self._push(payload)
 
     def submit(
-        self, custom_id: str, values: dict[str, str], *, user: User, dm: bool = False
+        self,
+        custom_id: str,
+        values: dict[str, str],
+        *,
+        user: User,
+        dm: bool = False,
+        channel: str | None = None,
     ) -> Interaction:
-        """A modal submission: one text input per value, each in its action row."""
-        payload = self._base(MODAL_SUBMIT, user, dm=dm)
+        """A modal submission (in `channel`): one text input per value, each in its action row."""
+        payload = self._base(MODAL_SUBMIT, user, dm=dm, channel=channel)
         rows = [
             {"type": 1, "components": [{"type": 4, "custom_id": name, "value": value}]}
             for name, value in values.items()
