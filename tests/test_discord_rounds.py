@@ -101,6 +101,14 @@ def channel_posts(fake: FakeDiscord, channel: str) -> list[dict[str, Any]]:
     ]
 
 
+def thread_post(fake: FakeDiscord, thread: str, title: str) -> dict[str, Any]:
+    """The bot's message titled `title` in a round's thread (where later questions go)."""
+    (found,) = fake.wait_until(
+        lambda: [m for m in channel_posts(fake, thread) if title in titles(m)], what=title
+    )
+    return found
+
+
 def round_of(seen: Seen) -> int:
     found = re.search(r"Mock round #(\d+)", seen.text)
     assert found, seen.text
@@ -248,10 +256,12 @@ def test_a_solo_round_key_answers_scores_and_the_next_question(
         fake.slash("mock", "next", user=lead, channel=room),
         until=lambda s: "Answered" in s.text,
     )
-    (question,) = public(nxt)
-    assert titles(question) == ["Question 2 of 3"]
+    # Question 2 goes into the round's thread; the lead is told so, privately.
+    assert not public(nxt) and "Posted in the round's thread" in nxt.text
+    question = thread_post(fake, post["id"], "Question 2 of 3")
     assert list(buttons_of(question)) == ["Answer"]
-    (view,) = private(nxt)  # the lead's: score buttons for question 2, and who answered
+    view = nxt.message_with("Next question")  # the lead's: score buttons, and who answered
+    assert view["flags"] & EPHEMERAL
     assert "Score question 2" in text_of(view) and "Answered\nann" in text_of(view)
     assert list(buttons_of(view)) == ["1", "2", "3", "4", "5", "Next question"]
 
@@ -263,8 +273,8 @@ def test_a_solo_round_key_answers_scores_and_the_next_question(
     assert row["status"] == "open"
 
     ended = settled(fake, fake.slash("mock", "end", user=lead, channel=room))
-    (card,) = public(ended)
-    assert titles(card) == ["Scorecard · ann"]  # the candidate's name, once she answered
+    assert "Posted in the round's thread" in ended.text
+    card = thread_post(fake, post["id"], "Scorecard · ann")  # her name, once she answered
     lines = fields(card)["Questions"].splitlines()
     assert re.fullmatch(
         r"1\. (Alpha|Beta) Topic: \*\*4/5\*\* in \d+:\d\d · clear on pools", lines[0]
@@ -302,8 +312,8 @@ def test_a_group_round_in_another_channel_ends_with_its_scorecard(
         fake.slash("mock", "next", user=boss, channel=room),
         until=lambda s: "Answered" in s.text,
     )
-    (question,) = public(nxt)
-    (view,) = private(nxt)
+    question = thread_post(fake, post["id"], "Question 2 of 2")
+    view = nxt.message_with("Next question")
     assert "Answered\nann, bob" in text_of(view)
     topic_2 = fields(question)["Topic"]
     assert {topic_1, topic_2} == {"Alpha Topic", "Beta Topic"}  # spread over both topics
@@ -312,10 +322,9 @@ def test_a_group_round_in_another_channel_ends_with_its_scorecard(
     assert "**5/5**" in settled(fake, fake.click(view, "5", user=boss)).text
 
     ended = settled(fake, fake.slash("mock", "end", user=boss, channel=room))
-    assert not ended.ephemeral
-    (card,) = ended.messages
-    assert card["channel_id"] == room
-    assert titles(card) == ["Scorecard · group"]
+    assert ended.ephemeral and "Posted in the round's thread" in ended.text
+    card = thread_post(fake, post["id"], "Scorecard · group")
+    assert card["channel_id"] == post["id"]
     assert f"Mock round #{round_id}, ended by the lead. Lead: boss." in text_of(card)
     scores = fields(card)
     q1, q2 = scores["Questions"].splitlines()
@@ -357,14 +366,11 @@ def test_an_overdue_round_is_closed_on_restart_and_others_carry_on(
             "UPDATE mock_rounds SET deadline = ? WHERE id = ?",
             (overdue.strftime("%Y-%m-%d %H:%M:%S.%f"), late_id),
         )
-    assert channel_posts(fake, late) == []
+    assert channel_posts(fake, late_post["id"]) == []
     bot.start()
 
-    # The scheduler's start-up tick posts the scorecard to the round's channel.
-    (card,) = fake.wait_until(
-        lambda: [m for m in channel_posts(fake, late) if "Scorecard" in text_of(m)],
-        what="the time-is-up scorecard",
-    )
+    # The scheduler's start-up tick posts the scorecard into the round's thread.
+    card = thread_post(fake, late_post["id"], "Scorecard · dan")
     assert titles(card) == ["Scorecard · dan"]
     assert f"Mock round #{late_id}, time is up. Lead: rhea." in text_of(card)
     q1, q2 = fields(card)["Questions"].splitlines()
@@ -379,10 +385,11 @@ def test_an_overdue_round_is_closed_on_restart_and_others_carry_on(
     # The other round kept its deadline and goes on where it was.
     (kept_row,) = query(bot, "SELECT status, deadline FROM mock_rounds WHERE id = ?", kept_id)
     assert (kept_row["status"], kept_row["deadline"]) == ("open", kept_before["deadline"])
-    nxt = settled(fake, fake.slash("mock", "next", user=rhea, channel=kept))
-    assert [titles(m) for m in public(nxt)] == [["Question 2 of 2"]]
+    # ... also when the lead types in the round's thread: a thread belongs to its channel.
+    nxt = settled(fake, fake.slash("mock", "next", user=rhea, channel=kept_post["id"]))
+    assert [titles(m) for m in public(nxt)] == [["Question 2 of 2"]]  # answered in place
     assert channel_posts(fake, kept) == []
-    assert len(channel_posts(fake, late)) == 1  # closed once
+    assert len(channel_posts(fake, late_post["id"])) == 1  # closed once
     settled(fake, fake.slash("mock", "end", user=rhea, channel=kept))
 
 

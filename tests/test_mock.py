@@ -151,3 +151,17 @@ async def test_export_matches_the_stored_scores(engine: Engine, clock):
     markdown = to_markdown(cards)
     assert "| 1 |" in markdown and "| 4 | 1:15 | good \\| detail |" in markdown
     assert "total 6/10 · average 3.0" in markdown
+
+
+async def test_the_rounds_thread_carries_its_later_messages(engine: Engine, clock):
+    start = await engine.run_text(lead(), "mock start candidate:<@U77|Ann Lee> count:2 minutes:20")
+    assert start.anchor and start.thread_title == "Mock interview · Ann Lee"
+    assert start.in_thread is None
+    await engine.anchor(start.anchor, "T-99")  # the adapter reports the thread it opened
+    nxt = await engine.run_text(lead(), "mock next")
+    assert nxt.in_thread == "T-99"
+    clock.now += timedelta(minutes=16)
+    [(_row, warning)] = await engine.mock.due_events()
+    assert warning.in_thread == "T-99" and not warning.private
+    end = await engine.run_text(lead(), "mock end")
+    assert end.in_thread == "T-99" and end.cards[0].title == "Scorecard · Ann Lee"

@@ -225,6 +225,7 @@ def test_slack_errors_map_to_platform_errors():
     assert "chat.postMessage" in str(platform_error(error("invalid_auth"), "chat.postMessage"))
 
 
-def test_command_text_keeps_user_ids_from_escaped_mentions():
-    assert command_text("  streak <@U0ANN|ann> ") == "streak <@U0ANN>"
+def test_command_text_keeps_escaped_mentions_for_the_engine():
+    # The engine reads `<@U0ANN|ann>` as the id U0ANN with the name ann.
+    assert command_text("  streak <@U0ANN|ann> ") == "streak <@U0ANN|ann>"
     assert command_text("") == ""

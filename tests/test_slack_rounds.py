@@ -86,6 +86,16 @@ async def reply_to(fake: FakeSlack, mark: int, *, channel: str | None = None) ->
     )
 
 
+async def in_thread(fake: FakeSlack, mark: int, thread_ts: str, text: str) -> Call:
+    """The first reply containing `text` posted since `mark` in the thread of `thread_ts`."""
+    return await fake.wait_for(
+        "chat.postMessage",
+        lambda c: c.args.get("thread_ts") == thread_ts and text in c.text(),
+        after=mark,
+        within=WAIT,
+    )
+
+
 async def private_to(fake: FakeSlack, mark: int) -> Call:
     """The first ephemeral answer (through the response URL) sent since `mark`."""
     call = await fake.wait_for("response_url", after=mark, within=WAIT)
@@ -147,7 +157,7 @@ async def test_mock_rounds_solo_group_and_a_restart_that_times_out(tmp_path: Pat
         try:
             await bot.start()
             async with SlackSender(url=bot.events_url, fake=fake) as slack:
-                topics = await solo_round_until_question_two(slack, fake)
+                topics, solo_thread = await solo_round_until_question_two(slack, fake)
                 await group_round_with_a_scorecard(slack, fake)
 
             # Restart mid-round: the solo round is open on question 2 with question 1 scored.
@@ -160,8 +170,9 @@ async def test_mock_rounds_solo_group_and_a_restart_that_times_out(tmp_path: Pat
             restarted = len(fake.calls)
             await bot.start()
 
-            # On start-up the scheduler's mock tick posts the "time is up" scorecard.
-            text = (await reply_to(fake, restarted, channel=GENERAL)).text()
+            # On start-up the scheduler's mock tick posts the "time is up" scorecard, in the
+            # round's thread.
+            text = (await in_thread(fake, restarted, solo_thread, "Scorecard")).text()
             assert "Scorecard · ann" in text and "time is up" in text and "Lead: lea" in text
             first, second = topics
             assert re.search(rf"1\. {first}: \*4/5\* in \d+:\d\d · clear on the GIL", text), text
@@ -184,8 +195,11 @@ async def test_mock_rounds_solo_group_and_a_restart_that_times_out(tmp_path: Pat
             assert_no_secrets(log)
 
 
-async def solo_round_until_question_two(slack: SlackSender, fake: FakeSlack) -> tuple[str, str]:
-    """Refusals, start, answers, scores, `mock next`; the topics of questions 1 and 2."""
+async def solo_round_until_question_two(
+    slack: SlackSender, fake: FakeSlack
+) -> tuple[tuple[str, str], str]:
+    """Refusals, start, answers, scores, `mock next`; the topics of questions 1 and 2, and
+    the round's thread (the ts of its first message)."""
     start = "mock start candidate:<@U0ANN|ann> topics:alpha,beta count:2 minutes:30"
 
     # A member who is not a lead is refused, privately, and no round starts.
@@ -235,13 +249,15 @@ async def solo_round_until_question_two(slack: SlackSender, fake: FakeSlack) -> 
     scored = (await private_to(fake, mark)).text()
     assert "Question 1: *4/5*, note: clear on the GIL" in scored
 
-    # `mock next` posts question 2 publicly; the lead's private view says who answered.
+    # `mock next` posts question 2 in the round's thread; the lead's private view says who
+    # answered.
     mark = await send(slack, fake, "mock next", LEAD)
-    second = await reply_to(fake, mark, channel=GENERAL)
-    assert "Question 2 of 2" in second.text() and second.button("Answer")
+    thread_ts = question.response["ts"]
+    second = await in_thread(fake, mark, thread_ts, "Question 2 of 2")
+    assert second.args["channel"] == GENERAL and second.button("Answer")
     lead_view = (await private_to(fake, mark)).text()
     assert "Score question 2" in lead_view and "Answered\nann" in lead_view
-    return topic_of(question), topic_of(second)
+    return (topic_of(question), topic_of(second)), thread_ts
 
 
 async def group_round_with_a_scorecard(slack: SlackSender, fake: FakeSlack) -> None:
@@ -263,15 +279,14 @@ async def group_round_with_a_scorecard(slack: SlackSender, fake: FakeSlack) -> N
     mark = await send(slack, fake, "mock score 2 missed the key point", LEAD_IN_GROUP)
     assert "Question 1: *2/5*" in (await private_to(fake, mark)).text()
     mark = await send(slack, fake, "mock next", LEAD_IN_GROUP)
-    second = await reply_to(fake, mark, channel=GROUP)
-    assert "Question 2 of 2" in second.text()
+    second = await in_thread(fake, mark, first.response["ts"], "Question 2 of 2")
     lead_view = await private_to(fake, mark)
     assert "Answered\ncat, dan" in lead_view.text()
     mark = await click(slack, fake, lead_view.button("5"), LEAD_IN_GROUP, ephemeral=True)
     assert "Question 2: *5/5*" in (await private_to(fake, mark)).text()
 
     mark = await send(slack, fake, "mock end", LEAD_IN_GROUP)
-    card = (await reply_to(fake, mark, channel=GROUP)).text()
+    card = (await in_thread(fake, mark, first.response["ts"], "Scorecard")).text()
     weak, strong = topic_of(first), topic_of(second)
     assert weak != strong  # one question per topic
     assert "Scorecard · group" in card and "ended by the lead" in card

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from functools import cache
 from typing import Literal
 from zoneinfo import available_timezones
@@ -30,7 +31,7 @@ from bot.adapters.discord_render import (
 from bot.config import Settings, id_list
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
-from bot.engine.messages import Action, Reply
+from bot.engine.messages import Action, Card, Reply
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,7 @@ APOLOGY = "Something went wrong handling that; it is logged. Nothing you saved i
 STALE_BUTTON = "That button is from another version of prepbot; try `/prep today` for a fresh one."
 FORM_AFTER_DEFER = "That took too long to open a form; please click the button again."
 SEE_BELOW = "See the message below."
+IN_THREAD = "Posted in the round's thread."
 
 # The permissions the bot asks for when invited: read and post in channels and threads.
 INVITE_PERMISSIONS = discord.Permissions(
@@ -567,6 +569,8 @@ class DiscordAdapter(Adapter):
             )
         perms = interaction.permissions
         roles = {str(role.id) for role in getattr(user, "roles", ())}
+        # A thread belongs to its channel: commands typed in a round's thread reach the round.
+        channel_id = getattr(interaction.channel, "parent_id", None) or interaction.channel_id
         is_admin, is_lead = member_ranks(
             user_id=user_id,
             role_ids=roles,
@@ -576,7 +580,7 @@ class DiscordAdapter(Adapter):
         return Actor(
             platform="discord",
             server_id=str(interaction.guild_id),
-            channel_id=str(interaction.channel_id),
+            channel_id=str(channel_id),
             user_id=user_id,
             user_name=user.display_name,
             server_name=getattr(interaction.guild, "name", None),
@@ -687,6 +691,14 @@ class DiscordAdapter(Adapter):
                 await interaction.response.send_modal(_detached(form_modal(reply.form)))
                 return
             reply = Reply.error(FORM_AFTER_DEFER)
+        if reply.in_thread and not reply.private and str(interaction.channel_id) != reply.in_thread:
+            # It belongs in a thread elsewhere (a mock round's): post it there, and tell the
+            # member privately here.
+            try:
+                await self.post(reply.in_thread, replace(reply, followups=()))
+                reply = replace(reply, cards=(Card(title="", body=IN_THREAD),), private=True)
+            except PlatformError as exc:
+                log.warning("could not post into thread %s: %s", reply.in_thread, exc)
         messages = render_reply(reply) or [notice("Done.")]
         private = reply.private
         first: discord.Message | None = None
@@ -715,7 +727,9 @@ class DiscordAdapter(Adapter):
                 **_detached_kwargs(message.send_kwargs()), ephemeral=private, wait=True
             )
         if reply.thread_title and not private and first is not None and first.guild is not None:
-            await self._open_thread(first, reply.thread_title)
+            thread_ref = await self._open_thread(first, reply.thread_title)
+            if reply.anchor and thread_ref:
+                await self.engine.anchor(reply.anchor, thread_ref)
         for followup in reply.followups:  # e.g. a lead's private answer key
             for message in render_reply(followup):
                 await interaction.followup.send(
@@ -767,6 +781,8 @@ class DiscordAdapter(Adapter):
         return channel
 
     async def post(self, channel_id: str, reply: Reply) -> Sent:
+        """Post to a channel, or into the thread `in_thread` names (a thread is a channel)."""
+        channel_id = reply.in_thread or channel_id
         try:
             channel = await self._channel(_snowflake(channel_id))
             first = await self._send_all(channel, render_reply(reply))

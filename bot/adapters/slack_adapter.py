@@ -65,7 +65,6 @@ ERROR_STATUS = {
     "token_revoked": 401,
     "ratelimited": 429,
 }
-_USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 
 
 def error_code(exc: SlackApiError) -> str:
@@ -93,8 +92,8 @@ def platform_error(exc: SlackApiError, method: str) -> PlatformError:
 
 
 def command_text(text: str) -> str:
-    """Slash command text as the engine reads it: `<@U1|ann>` becomes `<@U1>`."""
-    return _USER_MENTION.sub(r"<@\1>", text or "").strip()
+    """Slash command text as the engine reads it (mentions keep their `<@U1|name>` form)."""
+    return (text or "").strip()
 
 
 class _IntendedClientWarning(logging.Filter):
@@ -521,7 +520,9 @@ class SlackAdapter(Adapter):
 
     async def _public(self, origin: Origin, reply: Reply) -> None:
         try:
-            await self.post(origin.actor.channel_id, reply)
+            sent = await self.post(origin.actor.channel_id, reply)
+            if reply.anchor and sent.thread_ref:
+                await self.engine.anchor(reply.anchor, sent.thread_ref)
         except PlatformError as exc:
             if exc.status not in (403, 404) or not origin.response_url:
                 raise
@@ -557,7 +558,8 @@ class SlackAdapter(Adapter):
     # Posting for the scheduler ---------------------------------------------------------
 
     async def post(self, channel_id: str, reply: Reply) -> Sent:
-        """Post to a channel; `thread_title` starts the discussion in the message's thread."""
+        """Post to a channel (into the message thread `in_thread` names, if any);
+        `thread_title` starts the discussion in the new message's thread."""
         posted = await self._call(
             "chat_postMessage",
             channel=channel_id,
@@ -565,6 +567,7 @@ class SlackAdapter(Adapter):
             text=render.fallback_text(reply),
             unfurl_links=False,
             unfurl_media=False,
+            **({"thread_ts": reply.in_thread} if reply.in_thread else {}),
         )
         channel, ts = posted.get("channel", channel_id), posted["ts"]
         thread_ref = None

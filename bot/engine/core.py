@@ -12,7 +12,7 @@ from typing import Protocol
 from bot.clock import utcnow
 from bot.engine import commands
 from bot.engine.account import Account
-from bot.engine.actors import Actor
+from bot.engine.actors import Actor, parse_user
 from bot.engine.content import Bank
 from bot.engine.messages import Action, Reply
 from bot.engine.mock import LEADS_ONLY, Mock
@@ -159,6 +159,12 @@ class Engine:
                 return await self.account.forget_me(actor, confirmed=rest.lower() == "confirm")
         return commands.unknown_reply(name, prefix=prefix)
 
+    async def anchor(self, key: str, thread_ref: str) -> None:
+        """An adapter reports where a reply with `anchor=key` opened its thread."""
+        kind, _, ident = key.partition(":")
+        if kind == "mock" and ident.isdigit():
+            await self.mock.rounds.update_round(int(ident), thread_ref=thread_ref)
+
     async def home(self, actor: Actor) -> Reply:
         """The member's overview (streak, freezes, recent answers, a practice button)."""
         return await self.progress.home(actor)
@@ -203,8 +209,5 @@ def _is_refusal(reply: Reply) -> bool:
 
 
 def _user_arg(text: str) -> str | None:
-    """A user argument as typed: `<@123>`, `@name` or a plain id."""
-    text = text.strip()
-    if not text:
-        return None
-    return text.removeprefix("<@").removesuffix(">").lstrip("@!")
+    """A user argument as typed (`<@123>`, `<@U1|ann>`, `@name` or a plain id) as its id."""
+    return parse_user(text)[0] if text.strip() else None

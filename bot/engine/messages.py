@@ -121,6 +121,11 @@ class Reply:
     # Further replies delivered after this one, each with its own privacy (e.g. the private
     # answer key a lead gets beside a publicly posted mock-interview question).
     followups: tuple[Reply, ...] = ()
+    # A reply that opens a thread can ask to be told where: after posting it the adapter calls
+    # `Engine.anchor(anchor, thread_ref)`. A later reply with `in_thread` set to that ref goes
+    # into the thread (a Discord thread channel, a Slack message thread).
+    anchor: str | None = None
+    in_thread: str | None = None
 
     @classmethod
     def text(cls, title: str, body: str = "", *, private: bool = True, tone: str = "info") -> Reply:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import utcnow
-from bot.engine.actors import Actor, resolve
+from bot.engine.actors import Actor, parse_user, resolve
 from bot.engine.content import DIFFICULTIES, Bank, Question
 from bot.engine.messages import (
     Action,
@@ -85,21 +85,14 @@ class Scorecard:
 def parse_options(text: str) -> dict[str, str]:
     """`key:value` or `key=value` words; a bare mention or `group` is the candidate."""
     options: dict[str, str] = {}
-    for word in text.split():
+    # A mention may carry a name with spaces (`<@U1|Ann Lee>`): it stays one word.
+    for word in re.findall(r"[^\s<]*<[^>]*>\S*|\S+", text):
         match = re.fullmatch(r"([a-z]+)[:=](.*)", word, re.IGNORECASE)
         if match:
             options[match.group(1).lower()] = match.group(2)
         else:
             options.setdefault("candidate", word)
     return options
-
-
-def member_ref(text: str) -> str:
-    """A user as typed (`<@123>`, `<@U1|ann>`, `@ann`, `ann`) as its platform id."""
-    text = text.strip()
-    if text.startswith("<@") and text.endswith(">"):
-        return text[2:-1].lstrip("!").split("|")[0]
-    return text.lstrip("@")
 
 
 def format_seconds(seconds: int | None) -> str:
@@ -184,9 +177,11 @@ class Mock:
         is_group = candidate.lower() == "group"
         candidate_id = None
         if not is_group:
-            ref = member_ref(candidate)
+            ref, name = parse_user(candidate)
             known = await self.store.find_member(actor.platform, ref)
-            member = known or await self.store.ensure_member(actor.platform, ref, ref)
+            if known is None or (name and known.display_name == ref):
+                known = await self.store.ensure_member(actor.platform, ref, name or ref)
+            member = known
             candidate_id = member.id
         chosen = self._choose(pool, int(count))
         now = self.clock()
@@ -230,6 +225,7 @@ class Mock:
             cards=(intro, question),
             thread_title=f"Mock interview · {who}",
             followups=(key,),
+            anchor=f"mock:{round_id}",
         )
 
     def _choose(self, pool: list[Question], count: int) -> list[Question]:
@@ -369,7 +365,7 @@ class Mock:
         lead_view = Reply(
             cards=(self._score_card(row.id, upcoming.position), *answered), private=True
         )
-        return Reply(cards=(card,), followups=(lead_view,))
+        return Reply(cards=(card,), followups=(lead_view,), in_thread=row.thread_ref)
 
     async def _who_answered(self, round_id: int, item_id: int | None) -> tuple[Card, ...]:
         if item_id is None:
@@ -426,7 +422,7 @@ class Mock:
         if not await self.rounds.update_round(row.id, status="ended", ended_at=now):
             return Reply.error("This round was already closed.")
         card = self.scorecard_card(await self.scorecard(row.id), reason=reason)
-        return Reply(cards=(card,))
+        return Reply(cards=(card,), in_thread=row.thread_ref)
 
     # The clock ----------------------------------------------------------------------------------
 
@@ -441,17 +437,12 @@ class Mock:
                     events.append((row, reply))
             elif await self.rounds.update_round(row.id, warned_at=now):
                 left = max(1, round((row.deadline - now).total_seconds() / 60))
-                events.append(
-                    (
-                        row,
-                        Reply.text(
-                            "5 minutes left",
-                            f"{left} minutes left in this mock interview.",
-                            private=False,
-                            tone="warning",
-                        ),
-                    )
+                card = Card(
+                    title="5 minutes left",
+                    body=f"{left} minutes left in this mock interview.",
+                    tone="warning",
                 )
+                events.append((row, Reply(cards=(card,), in_thread=row.thread_ref)))
         return events
 
     # Scorecards -----------------------------------------------------------------------------
@@ -523,7 +514,7 @@ class Mock:
         place = await resolve(self.store, actor, default_timezone=self.default_timezone)
         member_id = None
         if text.strip():
-            found = await self.store.find_member(actor.platform, member_ref(text))
+            found = await self.store.find_member(actor.platform, parse_user(text)[0])
             if found is None:
                 return Reply.text("Mock history", f"No rounds for {text.strip()[:40]}.")
             member_id = found.id
