@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
@@ -96,7 +97,12 @@ def command_text(path: Sequence[str], options: Mapping[str, object]) -> str:
     for name, value in options.items():
         if isinstance(value, app_commands.Choice):
             value = value.value
-        if isinstance(value, discord.User | discord.Member | discord.Role | discord.Object):
+        if isinstance(value, discord.User | discord.Member):
+            # `<@id|name>`: the engine can name someone who has not used the bot yet.
+            shown = re.sub(r"[|<>\s]+", " ", value.display_name).strip()
+            words.append(f"{name}=<@{value.id}|{shown}>" if keyed else f"<@{value.id}|{shown}>")
+            continue
+        if isinstance(value, discord.Role | discord.Object):
             value = value.id
         if value is None or value == "":
             continue
