@@ -315,17 +315,15 @@ def mock_group(prep: app_commands.Group, run: Run) -> app_commands.Group:
     async def history(interaction: discord.Interaction, member: discord.User | None = None) -> None:
         await run(interaction, ("mock", "history"), {"member": member})
 
-    def simple(name: str, description: str) -> None:
-        async def callback(interaction: discord.Interaction) -> None:
-            await run(interaction, ("mock", name), {})
-
-        mock.add_command(
-            app_commands.Command(name=name, description=description, callback=callback)
-        )
-
-    simple("next", "Close this question and ask the next one")
-    simple("skip", "Skip this question")
-    simple("end", "End the round now and post the scorecard")
+    _add_plain_commands(
+        mock,
+        run,
+        {
+            "next": "Close this question and ask the next one",
+            "skip": "Skip this question",
+            "end": "End the round now and post the scorecard",
+        },
+    )
     return mock
 
 
@@ -364,19 +362,35 @@ def schedule_group(prep: app_commands.Group, run: Run) -> app_commands.Group:
         }
         await run(interaction, ("schedule", "set"), options)
 
-    def simple(name: str, description: str) -> None:
-        async def callback(interaction: discord.Interaction) -> None:
-            await run(interaction, ("schedule", name), {})
-
-        schedule.add_command(
-            app_commands.Command(name=name, description=description, callback=callback)
-        )
-
-    simple("show", "This channel's schedule")
-    simple("pause", "Pause the daily question")
-    simple("resume", "Resume the daily question")
-    simple("remove", "Remove this channel's schedule")
+    _add_plain_commands(
+        schedule,
+        run,
+        {
+            "show": "This channel's schedule",
+            "pause": "Pause the daily question",
+            "resume": "Resume the daily question",
+            "remove": "Remove this channel's schedule",
+        },
+    )
     return schedule
+
+
+def _add_plain_commands(group: app_commands.Group, run: Run, commands: dict[str, str]) -> None:
+    """Subcommands without options: `/prep <group> <name>` runs `<group> <name>`."""
+
+    def runner(path: tuple[str, ...]) -> Callable[[discord.Interaction], Awaitable[None]]:
+        # A closure per command: discord.py reads the callback's parameters as options.
+        async def callback(interaction: discord.Interaction) -> None:
+            await run(interaction, path, {})
+
+        return callback
+
+    for name, description in commands.items():
+        group.add_command(
+            app_commands.Command(
+                name=name, description=description, callback=runner((group.name, name))
+            )
+        )
 
 
 def _topic_option(topics: Sequence[tuple[str, str]]) -> Callable:
