@@ -142,3 +142,34 @@ def test_a_mock_round_in_the_console_and_its_export(tmp_path: Path):
     lines = exported.splitlines()
     assert lines[0] == "round,date,candidate,lead,position,topic,question,score,seconds,note"
     assert lines[1].endswith(",4,0,solid") and lines[2].endswith(",3,0,")
+
+
+def test_a_group_round_and_a_timeout_across_console_sessions(tmp_path: Path):
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    db = tmp_path / "group.db"
+    first = console(
+        db,
+        "mock start group topics:alpha count:2 minutes:20\n"
+        "mock answer everyone's first answer\n"
+        "mock score 3 fine\n"
+        "mock next\n",
+    )
+    assert first.returncode == 0, first.stderr
+    assert (
+        "2 questions for the group" in first.stdout and "everyone answers privately" in first.stdout
+    )
+    assert "== Answered ==\nann" in first.stdout
+    # The bot is closed; time passes beyond the round's deadline.
+    past = (datetime.now(UTC) - timedelta(minutes=1)).replace(tzinfo=None)
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE mock_rounds SET deadline = ?", (past.strftime("%Y-%m-%d %H:%M:%S.%f"),)
+        )
+    second = console(db, "streak\n")
+    assert "== Scorecard · group ==" in second.stdout and "time is up" in second.stdout
+    assert "3/5** in" not in second.stdout  # bold markers are dropped in the terminal
+    assert "1. Alpha Topic: 3/5 in" in second.stdout and "fine" in second.stdout
+    third = console(db, "mock next\n")
+    assert "No mock interview is open here" in third.stdout
