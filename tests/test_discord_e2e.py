@@ -217,6 +217,11 @@ def test_today_answer_in_a_modal_grade_then_the_streak_shows_one(
     streak = fake.reply(fake.slash("streak", user=ann))
     assert streak.ephemeral
     assert "**1** day streak" in streak.text
+    # /prep stats: the practice calendar arrives as an attached picture, shown in the embed.
+    stats = fake.reply(fake.slash("stats", user=ann))
+    (message,) = stats.messages
+    assert stats.ephemeral and [a["filename"] for a in message["attachments"]] == ["practice.png"]
+    assert message["embeds"][0]["image"]["url"] == "attachment://practice.png"
 
 
 def test_reveal_is_only_for_the_member(fake: FakeDiscord, bot: BotProcess):

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 from bot.clock import utcnow
 from bot.engine.actors import Actor, Place, resolve
 from bot.engine.content import DIFFICULTIES, Bank
-from bot.engine.messages import Action, Button, Card, Field, Reply
+from bot.engine.messages import Action, Button, Card, Field, Image, Reply
+from bot.engine.picture import calendar_png
 from bot.engine.practice import stats_from_row
 from bot.engine.streaks import MAX_FREEZES, month_key, view, week_key
 from bot.store.store import Store
@@ -91,10 +92,16 @@ class Progress:
         for slug, (graded, good) in sorted(results.items(), key=lambda kv: -kv[1][0]):
             title = self.bank.topics[slug].title if slug in self.bank.topics else slug
             lines.append(f"- {title}: {good}/{graded} good or easy")
+        picture = Image(
+            filename="practice.png",
+            data=calendar_png(days, start=start, today=today, weeks=12),
+            alt=f"{name}'s practice over the last 12 weeks: {len(days)} active days",
+        )
         card = Card(
             title=f"Practice · {name}",
             body=f"Last 12 weeks ({sum(days.values())} answers and grades):\n{calendar}",
             fields=(Field("By topic", "\n".join(lines) or "Nothing graded yet."),),
+            image=picture,
         )
         return Reply(cards=(card,), private=True)
 
