@@ -824,8 +824,9 @@ class Tx:
     ) -> dict[tuple[Any, Any], Row]:
         """Rows whose (first, second) key is in `keys`.
 
-        SQLite scans the whole table for a row-value IN list, so the two IN lists let both
-        databases walk the primary key, and the joined key keeps only the exact pairs.
+        SQLite scans the whole table for a row-value IN list. Instead, an IN list on the
+        key's first column walks the primary key, and the joined key keeps the exact pairs
+        (a second IN list would make SQLite probe every combination of the two).
         """
         wanted = set(keys)
         if not wanted:
@@ -835,7 +836,6 @@ class Tx:
         result = await self.conn.execute(
             select(table).where(
                 a.in_({x for x, _ in wanted}),
-                b.in_({y for _, y in wanted}),
                 joined.in_([f"{x}:{y}" for x, y in wanted]),
             )
         )
