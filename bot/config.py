@@ -27,7 +27,10 @@ class ConfigError(Exception):
 class Settings(BaseSettings):
     """Every setting prepbot reads; `.env.example` mirrors it line for line."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # Empty values count as unset, so a copied .env.example (empty or default) changes nothing.
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True
+    )
 
     discord_token: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
@@ -48,6 +51,9 @@ class Settings(BaseSettings):
     lead_roles: str = Field("", alias="PREPBOT_LEAD_ROLES")
     lead_users: str = Field("", alias="PREPBOT_LEAD_USERS")
     discord_guild_id: str | None = Field(None, alias="PREPBOT_DISCORD_GUILD_ID")
+    # Several instances share a large Discord bot: each runs some shards of the count.
+    discord_shard_count: int | None = Field(None, alias="PREPBOT_DISCORD_SHARD_COUNT", ge=1)
+    discord_shard_ids: str = Field("", alias="PREPBOT_DISCORD_SHARD_IDS")
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
     slack_api_url: str | None = None
@@ -94,6 +100,18 @@ class Settings(BaseSettings):
         return value.upper()
 
     @model_validator(mode="after")
+    def _discord_shards(self) -> Settings:
+        ids = id_list(self.discord_shard_ids)
+        if ids and not self.discord_shard_count:
+            raise ValueError("PREPBOT_DISCORD_SHARD_IDS: needs PREPBOT_DISCORD_SHARD_COUNT")
+        count = self.discord_shard_count or 0
+        if any(not i.isdigit() or int(i) >= count for i in ids):
+            raise ValueError(
+                f"PREPBOT_DISCORD_SHARD_IDS: each id is a number from 0 to {count - 1}"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _slack_mode(self) -> Settings:
         if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
             raise ValueError(
@@ -119,6 +137,8 @@ ENV_NAMES = {
     "lead_roles": "PREPBOT_LEAD_ROLES",
     "lead_users": "PREPBOT_LEAD_USERS",
     "discord_guild_id": "PREPBOT_DISCORD_GUILD_ID",
+    "discord_shard_count": "PREPBOT_DISCORD_SHARD_COUNT",
+    "discord_shard_ids": "PREPBOT_DISCORD_SHARD_IDS",
 }
 
 

@@ -73,3 +73,32 @@ def test_slack_needs_a_mode(monkeypatch: pytest.MonkeyPatch):
     assert str(info.value).startswith("SLACK_SIGNING_SECRET: required for Slack HTTP mode")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
     assert load_settings().slack_app_token is not None
+
+
+def test_a_copied_env_example_changes_nothing(tmp_path):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    (tmp_path / ".env").write_text(example.read_text())
+    settings = load_settings()
+    assert settings.discord_token is None and settings.slack_bot_token is None
+    assert settings.discord_shard_count is None and settings.database_url.startswith("sqlite")
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"PREPBOT_DISCORD_SHARD_IDS": "1"}, "PREPBOT_DISCORD_SHARD_IDS: needs"),
+        (
+            {"PREPBOT_DISCORD_SHARD_COUNT": "2", "PREPBOT_DISCORD_SHARD_IDS": "0,2"},
+            "PREPBOT_DISCORD_SHARD_IDS: each id is a number from 0 to 1",
+        ),
+        ({"PREPBOT_DISCORD_SHARD_COUNT": "0"}, "PREPBOT_DISCORD_SHARD_COUNT:"),
+    ],
+)
+def test_discord_shards_are_checked(monkeypatch: pytest.MonkeyPatch, env, expected):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert str(info.value).startswith(expected)

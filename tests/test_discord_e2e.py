@@ -498,3 +498,22 @@ async def test_commands_sync_to_the_development_guild(tmp_path: Path):
         assert interaction.payload["data"]["guild_id"] == fake.guild_id
         topics = await asyncio.to_thread(fake.reply, interaction)
         assert "Alpha Topic" in topics.text
+
+
+def test_a_sharded_instance_runs_its_shard_and_answers(tmp_path: Path):
+    """PREPBOT_DISCORD_SHARD_COUNT/IDS: this instance identifies as shard 1 of 2 and works."""
+    with FakeDiscord() as fake:
+        process = BotProcess(
+            fake,
+            tmp_path,
+            PREPBOT_DISCORD_SHARD_COUNT="2",
+            PREPBOT_DISCORD_SHARD_IDS="1",
+        )
+        process.start()
+        try:
+            identify = next(p for p in fake.gateway_received if p["op"] == 2)
+            assert identify["d"]["shard"] == [1, 2]
+            today = fake.reply(fake.slash("today", user=fake.user("ann")))
+            assert "Question of the day" in today.text
+        finally:
+            assert process.stop() == 0

@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import available_timezones
 
 import aiohttp
@@ -416,23 +416,24 @@ async def _zone_autocomplete(
     return [app_commands.Choice(name=z, value=z) for z in matching_zones(current)]
 
 
-class PrepClient(discord.Client):
-    """discord.Client with our intents, the `/prep` tree, and hooks into the adapter."""
+class _PrepHooks:
+    """Our intents, the `/prep` tree and the adapter's hooks, for either client class."""
 
-    def __init__(self, *, adapter: DiscordAdapter):
+    def __init__(self, *, adapter: DiscordAdapter, **shards: Any):
         # prepbot never joins voice: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles in the cache; nothing privileged
-        super().__init__(
+        super().__init__(  # type: ignore[call-arg]
             intents=intents,
             chunk_guilds_at_startup=False,
             allowed_mentions=NO_MENTIONS,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             max_messages=None,
+            **shards,
         )
         self.adapter = adapter
-        self.tree = app_commands.CommandTree(self)
+        self.tree = app_commands.CommandTree(self)  # type: ignore[arg-type]
         self.tree.on_error = adapter.on_tree_error
 
     async def setup_hook(self) -> None:
@@ -443,6 +444,24 @@ class PrepClient(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         await self.adapter.on_interaction(interaction)
+
+
+class PrepClient(_PrepHooks, discord.Client):
+    """One gateway connection: every server of the bot."""
+
+
+class ShardedPrepClient(_PrepHooks, discord.AutoShardedClient):
+    """Some of the bot's shards (PREPBOT_DISCORD_SHARD_IDS of PREPBOT_DISCORD_SHARD_COUNT),
+    so that several instances on one database share a large bot."""
+
+
+def make_client(adapter: DiscordAdapter, settings: Settings) -> PrepClient | ShardedPrepClient:
+    if not settings.discord_shard_count:
+        return PrepClient(adapter=adapter)
+    ids = sorted(int(i) for i in id_list(settings.discord_shard_ids)) or None
+    return ShardedPrepClient(
+        adapter=adapter, shard_count=settings.discord_shard_count, shard_ids=ids
+    )
 
 
 class DiscordAdapter(Adapter):
@@ -465,7 +484,7 @@ class DiscordAdapter(Adapter):
         self.settings = settings
         self.ready_timeout = ready_timeout
         self.defer_after = defer_after
-        self.client: PrepClient | None = None
+        self.client: PrepClient | ShardedPrepClient | None = None
         self._runner: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
         self._inflight = 0
@@ -479,7 +498,7 @@ class DiscordAdapter(Adapter):
         if self.settings.discord_token is None:
             raise DiscordStartError("DISCORD_TOKEN is not set")
         self._point_at_endpoints()
-        self.client = PrepClient(adapter=self)
+        self.client = make_client(self, self.settings)
         token = self.settings.discord_token.get_secret_value()
         self._runner = asyncio.create_task(self.client.start(token), name="discord-client")
         ready = asyncio.create_task(self._ready.wait())
@@ -786,7 +805,7 @@ class DiscordAdapter(Adapter):
 
     # Sending --------------------------------------------------------------------------------
 
-    def _client(self) -> PrepClient:
+    def _client(self) -> PrepClient | ShardedPrepClient:
         if self.client is None or self.client.is_closed():
             raise PlatformError("Discord is not connected", status=503)
         return self.client

@@ -362,7 +362,7 @@ class FakeDiscord:
                     if payload["d"].get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
-                    await self._send_ready(ws)
+                    await self._send_ready(ws, shard=payload["d"].get("shard"))
                     self.identified += 1
                 elif op == RESUME:
                     await ws.send_json({"op": INVALID_SESSION, "d": False, "s": None, "t": None})
@@ -372,8 +372,8 @@ class FakeDiscord:
             self._notify()
         return ws
 
-    async def _send_ready(self, ws: web.WebSocketResponse) -> None:
-        ready = {
+    async def _send_ready(self, ws: web.WebSocketResponse, shard: list[int] | None = None) -> None:
+        ready: dict[str, Any] = {
             "v": 10,
             "user": {**self.bot.payload(), "bot": True, "verified": True, "mfa_enabled": False},
             "guilds": [{"id": self.guild_id, "unavailable": True}],
@@ -383,6 +383,8 @@ class FakeDiscord:
             "private_channels": [],
             "relationships": [],
         }
+        if shard is not None:  # a sharded connection is told which shard it is
+            ready["shard"] = shard
         await self._dispatch_on(ws, "READY", ready)
         await self._dispatch_on(ws, "GUILD_CREATE", self.guild())
 
