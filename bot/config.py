@@ -127,19 +127,8 @@ class Settings(BaseSettings):
         return [BUILTIN_CONTENT_DIR] * self.builtin_content + [p for p in extra if str(p) != "."]
 
 
-ENV_NAMES = {
-    "content_dirs": "PREPBOT_CONTENT_DIRS",
-    "default_timezone": "PREPBOT_DEFAULT_TIMEZONE",
-    "web_port": "PREPBOT_WEB_PORT",
-    "builtin_content": "PREPBOT_BUILTIN_CONTENT",
-    "admin_roles": "PREPBOT_ADMIN_ROLES",
-    "admin_users": "PREPBOT_ADMIN_USERS",
-    "lead_roles": "PREPBOT_LEAD_ROLES",
-    "lead_users": "PREPBOT_LEAD_USERS",
-    "discord_guild_id": "PREPBOT_DISCORD_GUILD_ID",
-    "discord_shard_count": "PREPBOT_DISCORD_SHARD_COUNT",
-    "discord_shard_ids": "PREPBOT_DISCORD_SHARD_IDS",
-}
+# The variable behind each setting: its alias, else its name in capitals.
+ENV_NAMES = {field: (info.alias or field.upper()) for field, info in Settings.model_fields.items()}
 
 
 def id_list(value: str) -> frozenset[str]:

@@ -708,7 +708,8 @@ class DiscordAdapter(Adapter):
             self._inflight -= 1
             if not self._inflight:
                 self._idle.set()
-            log.info(
+            # The engine logs the one INFO line per command; this adds Discord's round trip.
+            log.debug(
                 "discord %s",
                 label,
                 extra={

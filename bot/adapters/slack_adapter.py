@@ -303,7 +303,7 @@ class SlackAdapter(Adapter):
             )
             text = command_text(body.get("text", ""))
             name = text.split(maxsplit=1)[0].lower() if text else "help"
-            log.info("slack /prep %s", name[:40], extra={"platform": "slack", "command": name})
+            log.debug("slack /prep %s", name[:40], extra={"platform": "slack", "command": name})
             await self._answer(
                 origin, lambda: self.engine.run_text(origin.actor, text, prefix=f"{COMMAND} ")
             )
@@ -320,7 +320,7 @@ class SlackAdapter(Adapter):
             if action is None:
                 await self._deliver(origin, Reply.error("That button is no longer supported."))
                 return
-            log.info("slack button %s", action.verb, extra={"platform": "slack"})
+            log.debug("slack button %s", action.verb, extra={"platform": "slack"})
             await self._answer(origin, lambda: self.engine.run_action(origin.actor, action))
 
         await self._track("button", work)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from bot.engine.streaks import local_date
 from bot.store.store import MemberRef, ServerRef, Store
@@ -44,6 +45,7 @@ class Place:
     member: MemberRef
     channel_timezone: str  # the channel's schedule, else the server's default, else ours
     member_timezone: str  # the member's own, else the channel's
+    schedule: Any = None  # the channel's schedule row, if it has one (never in a DM)
 
     def member_day(self, now: datetime) -> date:
         return local_date(now, self.member_timezone)
@@ -60,4 +62,4 @@ async def resolve(store: Store, actor: Actor, *, default_timezone: str) -> Place
     channel_tz = (schedule.timezone if schedule else None) or server.default_timezone
     channel_tz = channel_tz or default_timezone
     member_tz = member.timezone or channel_tz
-    return Place(actor, server, member, channel_tz, member_tz)
+    return Place(actor, server, member, channel_tz, member_tz, schedule)

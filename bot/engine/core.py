@@ -82,9 +82,9 @@ class Engine:
 
     async def run_text(self, actor: Actor, text: str, *, prefix: str = "/prep ") -> Reply:
         """Run a command typed as text (`question python hard`, `/prep grade good`)."""
-        name = commands.split_command(text)[0] or "help"
-        known = name if name in commands.BY_NAME else "unknown"
-        return await self._observed(known, actor, self._run_text(actor, text, prefix))
+        name, rest = commands.split_command(text)
+        known = name if name in commands.BY_NAME else "unknown" if name else "help"
+        return await self._observed(known, actor, self._run_text(actor, name, rest, prefix))
 
     async def run_action(
         self, actor: Actor, action: Action, form: dict[str, str] | None = None
@@ -115,8 +115,7 @@ class Engine:
                 extra={"command": name, "platform": actor.platform, "duration_ms": seconds * 1000},
             )
 
-    async def _run_text(self, actor: Actor, text: str, prefix: str) -> Reply:
-        name, rest = commands.split_command(text)
+    async def _run_text(self, actor: Actor, name: str, rest: str, prefix: str) -> Reply:
         args = rest.split()
         if not name or name == "help":
             return commands.help_reply(prefix=prefix)

@@ -62,8 +62,10 @@ def parse_rating(word: str) -> int | None:
 
 
 def stats_from_row(row: Any) -> StreakState:
+    """The streak state of a member_stats row (a database row or a dict of its columns)."""
     if row is None:
         return StreakState()
+    row = getattr(row, "_mapping", row)
     return StreakState(
         row["current_streak"], row["longest_streak"], row["freezes"], row["last_day"]
     )
@@ -150,7 +152,7 @@ class Practice:
         else:
             day = place.channel_day(now)
             channel = actor.channel_id
-            schedule = await self.store.channel_schedule(place.server.id, channel)
+            schedule = place.schedule
             topics = split_list(schedule.topics if schedule else "")
             difficulty = schedule.difficulty if schedule else None
             schedule_id = schedule.id if schedule else None
@@ -243,9 +245,14 @@ class Practice:
         return await self._practice(actor, topics, level)
 
     async def _practice(
-        self, actor: Actor, topics: tuple[str, ...], level: str | None, exclude: str = ""
+        self,
+        actor: Actor,
+        topics: tuple[str, ...],
+        level: str | None,
+        exclude: str = "",
+        place: Place | None = None,
     ) -> Reply:
-        place = await self.place(actor)
+        place = place or await self.place(actor)
         q, why = await self.pick(place, topics, level, exclude)
         if q is None:
             return Reply.error("No question matches that topic and difficulty.")
@@ -255,15 +262,11 @@ class Practice:
 
     async def skip(self, actor: Actor, target: str | None = None) -> Reply:
         """Not this one: another practice question instead."""
-        q = self._question_of_target(target) if target else None
-        return await self._practice(actor, (), None, exclude=q.id if q else "")
+        place = await self.place(actor)
+        q = (await self._resolve_target(place, target))[0] if target else None
+        return await self._practice(actor, (), None, exclude=q.id if q else "", place=place)
 
     # Answer, reveal, grade ----------------------------------------------------------------
-
-    def _question_of_target(self, target: str) -> Question | None:
-        if target.startswith("q"):
-            return self.bank.get(target[1:])
-        return None
 
     async def _resolve_target(
         self, place: Place, target: str | None

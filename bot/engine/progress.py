@@ -47,7 +47,7 @@ class Progress:
         if member_id is None:
             return Reply.error(f"{name} has not practised here yet.")
         row = await self.store.stats(place.server.id, member_id)
-        state = stats_from_row(row._asdict() if row else None)
+        state = stats_from_row(row)
         today = place.member_day(self.clock()) if member_id == place.member.id else None
         shown = view(state, today or place.channel_day(self.clock()))
         if shown.current == 0:
@@ -133,7 +133,7 @@ class Progress:
         """The member's overview for a home screen: streak, freezes, recent answers."""
         place = await resolve(self.store, actor, default_timezone=self.default_timezone)
         row = await self.store.stats(place.server.id, place.member.id)
-        shown = view(stats_from_row(row._asdict() if row else None), place.member_day(self.clock()))
+        shown = view(stats_from_row(row), place.member_day(self.clock()))
         lines = []
         for answer in await self.store.recent_answers(place.member.id, limit=5):
             q = self.bank.get(answer.question_id)

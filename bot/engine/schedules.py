@@ -217,7 +217,7 @@ class Schedules:
         sub, _, rest = text.strip().partition(" ")
         sub = sub.lower()
         place = await resolve(self.store, actor, default_timezone=self.default_timezone)
-        row = await self.store.channel_schedule(place.server.id, actor.channel_id)
+        row = place.schedule
         if sub == "set":
             current = self.spec_of(row) if row else self.default_spec(place.channel_timezone)
             spec, error = self.parse(rest, current)

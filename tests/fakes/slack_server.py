@@ -492,6 +492,16 @@ def slash_command(
     }
 
 
+def _user(member: Member) -> dict[str, Any]:
+    """A member as interaction payloads carry them."""
+    return {
+        "id": member.user_id,
+        "username": member.user_name,
+        "name": member.user_name,
+        "team_id": member.team_id,
+    }
+
+
 def block_actions(
     action_id: str,
     member: Member,
@@ -503,12 +513,7 @@ def block_actions(
 ) -> dict[str, Any]:
     return {
         "type": "block_actions",
-        "user": {
-            "id": member.user_id,
-            "username": member.user_name,
-            "name": member.user_name,
-            "team_id": member.team_id,
-        },
+        "user": _user(member),
         "api_app_id": "APREPBOT",
         "token": "deprecated-verification-token",
         "container": {
@@ -554,12 +559,7 @@ def view_submission(
     return {
         "type": "view_submission",
         "team": {"id": member.team_id, "domain": TEAM_DOMAIN},
-        "user": {
-            "id": member.user_id,
-            "username": member.user_name,
-            "name": member.user_name,
-            "team_id": member.team_id,
-        },
+        "user": _user(member),
         "api_app_id": "APREPBOT",
         "token": "deprecated-verification-token",
         "trigger_id": trigger_id,
