@@ -329,6 +329,10 @@ def _main(argv: list[str] | None) -> int:
         if args.db:
             overrides["database_url"] = f"sqlite+aiosqlite:///{args.db}"
         settings = _settings(**overrides)
+        # In a terminal session the per-command log lines would interleave with the answers:
+        # warnings only, unless LOG_LEVEL asks for more.
+        if "log_level" not in settings.model_fields_set:
+            settings.log_level = "WARNING"
         _configure_logging(settings)
         from bot.app import run_console
 
