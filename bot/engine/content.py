@@ -21,7 +21,9 @@ MAX_KEY_POINTS_TOTAL = 1000  # rendered as one Discord embed field (1 024)
 MAX_FOLLOW_UP = 300
 REQUIRED_TEXT = ("id", "topic", "difficulty", "question", "answer")
 LIST_FIELDS = ("key_points", "follow_ups", "tags", "references")
-KNOWN_FIELDS = frozenset(REQUIRED_TEXT + LIST_FIELDS)
+# `reviewed: 2026-12`: the month of the last accuracy pass against the official docs.
+REVIEWED_PATTERN = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
+KNOWN_FIELDS = frozenset((*REQUIRED_TEXT, *LIST_FIELDS, "reviewed"))
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Question:
     follow_ups: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
+    reviewed: str = ""  # YYYY-MM of the last accuracy review, if any
     source: str = ""
 
 
@@ -222,6 +225,9 @@ def parse_question(
     for ref in references:
         if not ref.startswith(("https://", "http://")):
             problems.append(Problem(*where, "references", f"not a web link: {ref!r}"))
+    reviewed = raw.get("reviewed", "")
+    if not isinstance(reviewed, str) or (reviewed and not REVIEWED_PATTERN.fullmatch(reviewed)):
+        problems.append(Problem(*where, "reviewed", "a month as YYYY-MM, e.g. 2026-12"))
     if len(problems) > before:
         return None
     return Question(
@@ -234,6 +240,7 @@ def parse_question(
         follow_ups=follow_ups,
         tags=tags,
         references=references,
+        reviewed=reviewed,
         source=file,
     )
 
