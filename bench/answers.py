@@ -29,8 +29,10 @@ import aiosqlite
 
 from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
-from bot.engine.practice import Activity, Practice
+from bot.engine.core import Kit
 from bot.engine.streaks import week_key
+from bot.features.practice import Practice
+from bot.features.practice.recording import Activity
 from bot.store.store import Store
 
 CONCURRENCY = 256
@@ -41,7 +43,7 @@ async def open_practice(path: Path) -> tuple[Store, Practice, int, list[int]]:
     store = Store.from_url(f"sqlite+aiosqlite:///{path}")
     await store.upgrade()
     bank = load_valid_bank([BUILTIN_CONTENT_DIR])
-    practice = Practice(store=store, bank=bank, default_timezone="UTC")
+    practice = Practice(Kit(store=store, bank=bank))
     server = await store.ensure_server("bench", "s1")
     members = [
         (await store.ensure_member("bench", f"m{i}", f"m{i}")).id for i in range(CONCURRENCY)
@@ -50,7 +52,7 @@ async def open_practice(path: Path) -> tuple[Store, Practice, int, list[int]]:
 
 
 def activities(practice: Practice, server_id: int, member_id: int, n: int, start: datetime):
-    questions = list(practice.bank.questions.values())
+    questions = list(practice.kit.bank.questions.values())
     rng = random.Random(member_id)
     for i in range(n):
         now = start + timedelta(hours=6 * i)

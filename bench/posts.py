@@ -23,8 +23,8 @@ from tempfile import TemporaryDirectory
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
-from bot.engine.core import Engine
 from bot.engine.messages import Reply
+from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.schema import schedules
 from bot.store.store import Store
@@ -99,7 +99,9 @@ async def fan_out(
                 for i in range(count)
             ],
         )
-    engine = Engine(store=store, bank=load_valid_bank([BUILTIN_CONTENT_DIR]), clock=lambda: NOW)
+    engine = build_engine(
+        store=store, bank=load_valid_bank([BUILTIN_CONTENT_DIR]), clock=lambda: NOW
+    )
     platform = FakePlatform(rate=rate)
     scheduler = Scheduler(
         engine=engine, adapters={"bench": platform}, clock=lambda: NOW, concurrency=concurrency

@@ -15,6 +15,7 @@ from bot.adapters.base import Adapter
 from bot.config import Settings
 from bot.engine.content import Bank, load_valid_bank
 from bot.engine.core import Engine
+from bot.features import build_engine
 from bot.metrics import Metrics
 from bot.scheduling import Scheduler
 from bot.store.store import Store
@@ -39,7 +40,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
     try:
         await store.upgrade()
         metrics = Metrics()
-        engine = Engine(
+        engine = build_engine(
             store=store,
             bank=bank,
             default_timezone=settings.default_timezone,

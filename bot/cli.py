@@ -38,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     console.add_argument("--db", type=Path, help="SQLite file to use instead of DATABASE_URL")
     console.add_argument("--user", help="your name in the console (default: your login)")
 
+    _content_parser(sub)
+    _admin_parsers(sub)
+    return parser
+
+
+def _content_parser(sub: argparse._SubParsersAction) -> None:
     content = sub.add_parser("content", help="work with question packs")
     content_sub = content.add_subparsers(dest="content_command", metavar="ACTION")
     validate = content_sub.add_parser("validate", help="check question files")
@@ -61,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("-o", "--output", type=Path, help="write YAML here (default: stdout)")
     content_sub.add_parser("stats", help="questions per topic and difficulty")
 
+
+def _admin_parsers(sub: argparse._SubParsersAction) -> None:
     schedule = sub.add_parser("schedule", help="channel schedules")
     schedule_sub = schedule.add_subparsers(dest="schedule_command", metavar="ACTION")
     schedule_import = schedule_sub.add_parser(
@@ -79,7 +87,6 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations (also done at start-up)")
-    return parser
 
 
 def _settings(**overrides: object) -> Settings:
@@ -192,7 +199,7 @@ def _schedule_import(settings: Settings, path: Path) -> int:
     import yaml
 
     from bot.app import services
-    from bot.engine.schedules import import_schedules
+    from bot.features.schedules.importer import import_schedules
 
     try:
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -202,7 +209,7 @@ def _schedule_import(settings: Settings, path: Path) -> int:
 
     async def go() -> tuple[int, list[str]]:
         async with services(settings) as svc:
-            return await import_schedules(svc.engine.schedules, entries)
+            return await import_schedules(svc.engine, entries)
 
     saved, problems = asyncio.run(go())
     for problem in problems:
@@ -216,7 +223,7 @@ def _schedule_import(settings: Settings, path: Path) -> int:
 
 def _mock_export(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import services
-    from bot.engine.mock import to_csv, to_markdown
+    from bot.features.mock.scorecard import to_csv, to_markdown
 
     async def go() -> str | None:
         async with services(settings) as svc:
@@ -314,6 +321,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _console(args: argparse.Namespace) -> int:
+    overrides: dict[str, object] = {}
+    if args.db:
+        overrides["database_url"] = f"sqlite+aiosqlite:///{args.db}"
+    settings = _settings(**overrides)
+    # In a terminal session the per-command log lines would interleave with the answers:
+    # warnings only, unless LOG_LEVEL asks for more.
+    if "log_level" not in settings.model_fields_set:
+        settings.log_level = "WARNING"
+    _configure_logging(settings)
+    from bot.app import run_console
+
+    user = args.user or getpass.getuser() or "you"
+    return asyncio.run(run_console(settings, user=user))
+
+
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "content":
@@ -325,19 +348,7 @@ def _main(argv: list[str] | None) -> int:
             return _content_stats()
         _parser().parse_args(["content", "--help"])
     if args.command == "console":
-        overrides: dict[str, object] = {}
-        if args.db:
-            overrides["database_url"] = f"sqlite+aiosqlite:///{args.db}"
-        settings = _settings(**overrides)
-        # In a terminal session the per-command log lines would interleave with the answers:
-        # warnings only, unless LOG_LEVEL asks for more.
-        if "log_level" not in settings.model_fields_set:
-            settings.log_level = "WARNING"
-        _configure_logging(settings)
-        from bot.app import run_console
-
-        user = args.user or getpass.getuser() or "you"
-        return asyncio.run(run_console(settings, user=user))
+        return _console(args)
     if args.command == "discord":
         if args.discord_command == "invite-url":
             return _invite_url(args.application_id)

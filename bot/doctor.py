@@ -133,6 +133,12 @@ async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> lis
         )
     else:
         checks.append(Check("slack scopes", True, ", ".join(SLACK_SCOPES)))
+    checks.append(await _check_slack_mode(settings, session, base))
+    return checks
+
+
+async def _check_slack_mode(settings: Settings, session: aiohttp.ClientSession, base: str) -> Check:
+    """Socket Mode's app-level token works, or what HTTP mode needs."""
     if settings.slack_app_token is not None:
         app_token = settings.slack_app_token.get_secret_value()
         try:
@@ -143,26 +149,19 @@ async def check_slack(settings: Settings, session: aiohttp.ClientSession) -> lis
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
             opened = {"ok": False, "error": type(exc).__name__}
         if opened.get("ok"):
-            checks.append(Check("slack socket mode", True, "app-level token works"))
-        else:
-            checks.append(
-                Check(
-                    "slack socket mode",
-                    False,
-                    f"SLACK_APP_TOKEN was refused ({opened.get('error')}): generate an app-level "
-                    "token with connections:write and enable Socket Mode",
-                )
-            )
-    else:
-        checks.append(
-            Check(
-                "slack http mode",
-                True,
-                "Slack must reach POST /slack/events on PREPBOT_WEB_PORT "
-                f"({settings.web_port}) through your HTTPS address",
-            )
+            return Check("slack socket mode", True, "app-level token works")
+        return Check(
+            "slack socket mode",
+            False,
+            f"SLACK_APP_TOKEN was refused ({opened.get('error')}): generate an app-level "
+            "token with connections:write and enable Socket Mode",
         )
-    return checks
+    return Check(
+        "slack http mode",
+        True,
+        "Slack must reach POST /slack/events on PREPBOT_WEB_PORT "
+        f"({settings.web_port}) through your HTTPS address",
+    )
 
 
 async def run_checks(settings: Settings) -> list[Check]:

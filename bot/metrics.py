@@ -53,5 +53,8 @@ class Metrics:
     def answer(self, platform: str) -> None:
         self.answers.labels(platform).inc()
 
+    def rounds_open(self, count: int) -> None:
+        self.mock_rounds_open.set(count)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

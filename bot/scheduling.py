@@ -33,16 +33,16 @@ from tenacity import (
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.clock import utcnow
 from bot.engine.core import Engine
-from bot.engine.messages import Reply
-from bot.engine.practice import dm_channel, split_list
-from bot.engine.schedules import WEEKDAYS
+from bot.engine.messages import Delivery, Refusal, Reply
+from bot.engine.options import WEEKDAYS
+from bot.engine.registry import Job
+from bot.features.practice.daily import dm_channel, split_list
 from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
-MOCK_TICK_SECONDS = 30  # how often mock-interview deadlines are checked
 POST_ATTEMPTS = 5
 DM_GRACE_MINUTES = 120
 GONE = (403, 404)  # the channel is gone or the bot may not post there: pause, don't retry
@@ -211,41 +211,56 @@ class Scheduler:
         self.aps = AsyncIOScheduler(timezone=ZoneInfo("UTC"))
         self.aps.start()
         await self.reload()
-        for job, seconds in ((self.sweep, SWEEP_SECONDS), (self.mock_tick, MOCK_TICK_SECONDS)):
+        self.aps.add_job(
+            self.sweep,
+            IntervalTrigger(seconds=SWEEP_SECONDS),
+            id="sweep",
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=SWEEP_SECONDS,
+        )
+        for job in self.engine.registry.jobs:  # the features' own jobs (e.g. the mock clock)
             self.aps.add_job(
-                job,
-                IntervalTrigger(seconds=seconds),
-                id=job.__name__,
+                self.run_job,
+                IntervalTrigger(seconds=job.seconds),
+                args=(job,),
+                id=f"job:{job.name}",
                 replace_existing=True,
                 coalesce=True,
-                misfire_grace_time=seconds,
+                misfire_grace_time=job.seconds,
             )
-        self.engine.schedules.listeners.append(self.reload)
+        self.engine.kit.listeners.append(self.reload)
         await self.sweep()  # catch up on what was missed while the bot was down
-        await self.mock_tick()
+        await self.run_jobs()
 
     async def stop(self) -> None:
-        if self.reload in self.engine.schedules.listeners:
-            self.engine.schedules.listeners.remove(self.reload)
+        if self.reload in self.engine.kit.listeners:
+            self.engine.kit.listeners.remove(self.reload)
         if self.aps is not None:
             self.aps.shutdown(wait=False)
             self.aps = None
 
-    async def mock_tick(self) -> int:
-        """Post mock-interview warnings and time-up scorecards; the rounds live in the database."""
+    async def run_jobs(self) -> int:
+        """Run every feature job once and post what they deliver; return posts made."""
+        return sum([await self.run_job(job) for job in self.engine.registry.jobs])
+
+    async def run_job(self, job: Job) -> int:
+        """One feature job: post its deliveries (e.g. a round's warning or scorecard)."""
         sent = 0
-        for row, reply in await self.engine.mock.due_events():
-            adapter = self.adapters.get(row.platform)
-            if adapter is None:
-                continue
-            try:
-                await adapter.post(row.channel_id, reply)
-                sent += 1
-            except Exception as exc:
-                log.warning("could not post to mock round %s: %s", row.id, exc)
-        if self.metrics is not None:
-            self.metrics.mock_rounds_open.set(await self.engine.mock.rounds.open_count())
+        for delivery in await job.handler():
+            sent += await self._deliver(delivery)
         return sent
+
+    async def _deliver(self, delivery: Delivery) -> int:
+        adapter = self.adapters.get(delivery.platform)
+        if adapter is None:
+            return 0
+        try:
+            await adapter.post(delivery.channel_id, delivery.reply)
+        except Exception as exc:
+            log.warning("could not post to %s: %s", delivery.label or delivery.channel_id, exc)
+            return 0
+        return 1
 
     # Posting ------------------------------------------------------------------------------
 
@@ -315,7 +330,12 @@ class Scheduler:
             if not claimed:
                 return False
             adapter = self.adapters[item.platform]
-            reply = self.engine.practice.daily_reply(post, thread=item.kind == "channel")
+            try:
+                reply = self.engine.practice.daily_reply(post, thread=item.kind == "channel")
+            except Refusal as exc:  # its question left the bank: post nothing, keep it unposted
+                await self.store.release_claim(post.id, owner=self.owner)
+                log.warning("not posting %s %s for %s: %s", item.kind, item.key, day, exc.message)
+                return False
             started = time.perf_counter()
             try:
                 sent = await self._send(adapter, item, reply)
@@ -408,8 +428,8 @@ class Scheduler:
         if previous is None or not previous.message_ref:
             return
         count = await self.store.post_answer_count(previous.id)
-        reply = self.engine.practice.daily_reply(previous, tally=count)
         try:
+            reply = self.engine.practice.daily_reply(previous, tally=count)
             await adapter.update(decode_sent(previous.message_ref), reply)
         except Exception as exc:  # a tally is a nicety: never let it fail a day's post
             log.warning("could not update the tally of post %s: %s", previous.id, exc)

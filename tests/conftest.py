@@ -15,6 +15,7 @@ import pytest
 from bot.engine.actors import Actor
 from bot.engine.content import load_valid_bank
 from bot.engine.core import Engine
+from bot.features import build_engine
 from bot.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,7 +121,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def engine(store: Store, bank, clock: Clock) -> AsyncIterator[Engine]:
-    engine = Engine(
+    engine = build_engine(
         store=store, bank=bank, default_timezone="UTC", clock=clock, rng=random.Random(7)
     )
     try:

@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 
 from bot.engine.content import load_valid_bank
-from bot.engine.core import Engine
+from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.store import Store
 from tests.conftest import FIXTURE_CONTENT
@@ -34,7 +34,9 @@ class AppendingAdapter(RecordingAdapter):
 async def main(url: str, schema: str, now: str, out: str) -> None:
     store = Store.from_url(url, schema=None if schema == "-" else schema)
     moment = datetime.fromisoformat(now)
-    engine = Engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]), clock=lambda: moment)
+    engine = build_engine(
+        store=store, bank=load_valid_bank([FIXTURE_CONTENT]), clock=lambda: moment
+    )
     scheduler = Scheduler(
         engine=engine, adapters={"test": AppendingAdapter(out)}, clock=lambda: moment
     )

@@ -62,10 +62,10 @@ def test_bad_input_gets_a_one_line_hint_never_a_traceback(tmp_path: Path):
     assert result.returncode == 0
     out = result.stdout
     assert "Unknown command `frobnicate`" in out
-    assert "Usage: `grade again|hard|good|easy`" in out
+    assert "Usage: `grade <again|hard|good|easy>`" in out
     assert "Unknown topic `nosuchtopic`" in out
     assert "not a timezone I know" in out
-    assert "Leaderboard periods" in out
+    assert "`period` is one of week, month, all" in out
     assert "10,000 characters" in out
     assert "Traceback" not in out + result.stderr
 

@@ -29,8 +29,9 @@ from bot.adapters.base import PlatformError
 from bot.adapters.discord_adapter import SEE_BELOW, DiscordAdapter, DiscordStartError
 from bot.config import Settings
 from bot.engine.content import load_valid_bank
-from bot.engine.core import Engine
 from bot.engine.messages import Action, Button, Card, Reply
+from bot.features import build_engine
+from bot.features.practice.cards import Ask
 from bot.store.store import Store
 from tests.conftest import FIXTURE_CONTENT
 from tests.fakes.discord_server import MODAL, FakeDiscord, Interaction, Seen, User
@@ -202,7 +203,7 @@ def test_today_answer_in_a_modal_grade_then_the_streak_shows_one(
     assert not today.ephemeral
     assert "Question of the day" in today.text
     assert set(today.buttons) == {"Answer", "Reveal", "Skip"}
-    assert all(cid.startswith("prep:v1:") for cid in today.buttons.values())
+    assert all(cid.startswith("prep:v2:") for cid in today.buttons.values())
 
     result = answer_via_modal(fake, today.message_with("Answer"), KEY_POINT_ANSWER, user=ann)
     assert result.ephemeral
@@ -291,7 +292,7 @@ def test_a_dm_works_for_member_commands(fake: FakeDiscord, bot: BotProcess):
 def test_unknown_ids_and_failures_get_a_short_private_message(fake: FakeDiscord, bot: BotProcess):
     hal = fake.user("hal")
     teleport = fake.reply(fake.click_id("prep:v1:teleport:x", user=hal))
-    assert teleport.ephemeral and "no longer supported" in teleport.text
+    assert teleport.ephemeral and "another version of prepbot" in teleport.text
 
     other_version = fake.reply(fake.click_id("prep:v9:answer:p1", user=hal))
     assert other_version.ephemeral and "another version" in other_version.text
@@ -353,7 +354,7 @@ async def running_adapter(
     with FakeDiscord() as fake:
         store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'a.db'}")
         await store.upgrade()
-        engine = Engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
+        engine = build_engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
         config = Settings(
             _env_file=None,
             discord_token=fake.token,
@@ -382,7 +383,7 @@ def question_reply(thread: str | None = None) -> Reply:
     card = Card(
         title="Question of the day",
         body="What does @everyone know about <@42>?",
-        buttons=(Button("Answer", Action("answer", "p1"), "primary"),),
+        buttons=(Button("Answer", Action("answer", Ask(post_id=1)), "primary"),),
     )
     return Reply(cards=(card,), thread_title=thread)
 
@@ -396,7 +397,7 @@ async def test_post_opens_a_thread_and_update_edits(adapter):
     posted = fake.messages[sent.message_ref]
     assert posted["allowed_mentions"]["parse"] == []
     assert "@\u200beveryone" in posted["embeds"][0]["description"]
-    assert posted["components"][0]["components"][0]["custom_id"] == "prep:v1:answer:p1"
+    assert posted["components"][0]["components"][0]["custom_id"] == "prep:v2:answer:1:"
 
     await discord_adapter.update(sent, Reply.text("Yesterday", "3 answers", private=False))
     assert fake.messages[sent.message_ref]["embeds"][0]["title"] == "Yesterday"
@@ -441,7 +442,7 @@ async def test_a_wrong_token_is_a_clear_start_error(tmp_path: Path):
             discord_gateway_url=fake.gateway_url,
         )
         store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'b.db'}")
-        engine = Engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
+        engine = build_engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
         adapter = DiscordAdapter(engine=engine, settings=settings, ready_timeout=20)
         try:
             with pytest.raises(DiscordStartError, match="refused DISCORD_TOKEN"):

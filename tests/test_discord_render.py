@@ -7,14 +7,11 @@ import re
 import discord
 import pytest
 
-from bot.adapters.discord_adapter import (
+from bot.adapters.discord_client import (
     INVITE_PERMISSIONS,
-    command_text,
     invite_url,
-    matching_zones,
     member_ranks,
     platform_error,
-    prep_group,
 )
 from bot.adapters.discord_render import (
     DESCRIPTION_LIMIT,
@@ -26,8 +23,13 @@ from bot.adapters.discord_render import (
     render_reply,
     split_text,
 )
+from bot.adapters.discord_tree import TreeBuilder, matching_zones, typed_values
 from bot.config import Settings
+from bot.engine.content import Bank, Topic
 from bot.engine.messages import Action, Button, Card, Field, Form, FormField, Image, Reply
+from bot.engine.options import MemberArg, Option
+from bot.engine.registry import Command, Registry
+from bot.features.practice.cards import Ask, GradeTarget
 
 PINGS = "@everyone @here <@123> <@!124> <@&456> <#789>"
 RAW_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)\d+>")
@@ -46,9 +48,9 @@ def question_card() -> Card:
         body="Explain the **GIL**.",
         fields=(Field("Topic", "Python", inline=True), Field("Difficulty", "Hard", inline=True)),
         buttons=(
-            Button("Answer", Action("answer", "p7"), style="primary"),
-            Button("Reveal", Action("reveal", "p7")),
-            Button("Skip", Action("skip", "p7")),
+            Button("Answer", Action("answer", Ask(post_id=7)), style="primary"),
+            Button("Reveal", Action("reveal", Ask(post_id=7))),
+            Button("Skip", Action("skip", Ask(post_id=7))),
         ),
         footer="id: gil-basics",
         tone="success",
@@ -71,9 +73,9 @@ def test_a_card_is_an_embed_with_buttons_carrying_action_ids():
     [row] = view.to_components()
     buttons = [(b["label"], b["custom_id"], b["style"]) for b in row["components"]]
     assert buttons == [
-        ("Answer", "prep:v1:answer:p7", discord.ButtonStyle.primary.value),
-        ("Reveal", "prep:v1:reveal:p7", discord.ButtonStyle.secondary.value),
-        ("Skip", "prep:v1:skip:p7", discord.ButtonStyle.secondary.value),
+        ("Answer", "prep:v2:answer:7:", discord.ButtonStyle.primary.value),
+        ("Reveal", "prep:v2:reveal:7:", discord.ButtonStyle.secondary.value),
+        ("Skip", "prep:v2:skip:7:", discord.ButtonStyle.secondary.value),
     ]
     assert message.send_kwargs()["allowed_mentions"].to_dict()["parse"] == []
     assert message.edit_kwargs()["allowed_mentions"].to_dict()["parse"] == []
@@ -84,7 +86,7 @@ def test_mentions_are_neutralised_everywhere():
         title=PINGS,
         body=PINGS,
         fields=(Field(PINGS, PINGS),),
-        buttons=(Button(PINGS[:70], Action("answer", "p1")),),
+        buttons=(Button(PINGS[:70], Action("answer", Ask(post_id=1))),),
         footer=PINGS,
     )
     [message] = render_reply(Reply(cards=(card,)))
@@ -92,7 +94,9 @@ def test_mentions_are_neutralised_everywhere():
     assert not RAW_MENTION.search(text)
     assert "@\u200beveryone" in text and "<\u200b@&456>" in text
     assert not RAW_MENTION.search(str(message.view().to_components()))
-    modal = form_modal(Form(PINGS[:40], Action("submit", "p1"), (FormField("answer", PINGS),)))
+    modal = form_modal(
+        Form(PINGS[:40], Action("submit", Ask(post_id=1)), (FormField("answer", PINGS),))
+    )
     assert not RAW_MENTION.search(str(modal.to_components()) + modal.title)
 
 
@@ -127,7 +131,7 @@ def test_a_long_card_continues_in_more_embeds_within_discord_limits():
         title="T" * 300,
         body="paragraph " * 1500,  # 15 000 characters
         fields=tuple(Field(f"F{i}", "v " * 700) for i in range(30)),
-        buttons=(Button("Good", Action("grade", "3.q")),),
+        buttons=(Button("Good", Action("grade", GradeTarget(3, "q"))),),
         footer="footer",
     )
     embeds = card_embeds(card)
@@ -149,11 +153,15 @@ def test_cards_share_a_message_until_a_limit_is_reached():
     reference = Card(
         title="Reference answer",
         body="…",
-        buttons=tuple(Button(n, Action("grade", f"{i}.q")) for i, n in enumerate("ABCD", 1)),
+        buttons=tuple(
+            Button(n, Action("grade", GradeTarget(i, "q"))) for i, n in enumerate("ABCD", 1)
+        ),
     )
     [message] = render_reply(Reply(cards=(summary, reference)))
     assert [e.title for e in message.embeds] == ["Answer saved", "Reference answer"]
-    many = tuple(Card(title=str(i), buttons=(Button("b", Action("x", str(i))),)) for i in range(7))
+    many = tuple(
+        Card(title=str(i), buttons=(Button("b", Action("x", Ask(post_id=i))),)) for i in range(7)
+    )
     messages = render_reply(Reply(cards=many))
     assert [len(m.embeds) for m in messages] == [5, 2]  # five rows of buttons per message
 
@@ -169,11 +177,11 @@ def test_an_image_is_attached_and_shown_in_the_embed():
 def test_a_form_is_a_modal_routed_by_its_submit_action():
     form = Form(
         "Your answer to a question with a very long title indeed",
-        Action("submit", "p9"),
+        Action("submit", Ask(post_id=9)),
         (FormField("answer", "Your answer", max_length=4000, placeholder="Markdown is fine."),),
     )
     modal = form_modal(form)
-    assert modal.custom_id == "prep:v1:submit:p9"
+    assert modal.custom_id == "prep:v2:submit:9:"
     assert len(modal.title) <= 45
     [row] = modal.to_components()
     [text_input] = row["components"]
@@ -184,7 +192,7 @@ def test_a_form_is_a_modal_routed_by_its_submit_action():
 
 def test_form_values_reads_rows_and_labels():
     data = {
-        "custom_id": "prep:v1:submit:p1",
+        "custom_id": "prep:v2:submit:1:",
         "components": [
             {"type": 1, "components": [{"type": 4, "custom_id": "answer", "value": "text"}]},
             {"type": 18, "component": {"type": 4, "custom_id": "note", "value": "more"}},
@@ -194,18 +202,13 @@ def test_form_values_reads_rows_and_labels():
     assert form_values({}) == {}
 
 
-def test_typed_options_map_to_the_engine_text_in_one_place():
-    assert command_text(("today",), {}) == "today"
-    assert command_text(("question",), {"topic": "oop", "difficulty": None}) == "question oop"
-    assert command_text(("question",), {"topic": None, "difficulty": "hard"}) == "question hard"
-    assert command_text(("answer",), {"text": "a b  c"}) == "answer a b  c"
-    assert command_text(("streak",), {"user": discord.Object(42)}) == "streak 42"
-    assert command_text(("grade",), {"rating": "good"}) == "grade good"
-    options = {"time": "09:00", "weekdays": "mon, wed", "topics": None, "grace": 0}
-    assert command_text(("schedule", "set"), options) == (
-        "schedule set time=09:00 weekdays=mon,wed grace=0"
+def test_typed_values_reach_the_engine_typed():
+    user = discord.User.__new__(discord.User)
+    user.id, user.global_name, user.name = 42, "Ann Lee", "ann"
+    values = typed_values(
+        {"user": user, "score": 4, "period": discord.app_commands.Choice(name="Week", value="week")}
     )
-    assert command_text(("schedule", "show"), {}) == "schedule show"
+    assert values == {"user": MemberArg("42", "Ann Lee"), "score": 4, "period": "week"}
 
 
 def settings(**values: str) -> Settings:
@@ -266,15 +269,23 @@ def test_rate_limits_become_platform_errors():
     assert platform_error(OSError("connection refused")).status == 503
 
 
-async def test_prep_group_offers_choices_or_autocomplete_for_topics():
+async def test_the_tree_offers_choices_or_autocomplete_for_topics():
     async def run(*_args: object) -> None:
+        pass
+
+    async def handler(*_args: object, **_values: object) -> None:
         pass
 
     client = discord.Client(intents=discord.Intents.none())
     tree = discord.app_commands.CommandTree(client)
 
     def topic_option(topics: list[tuple[str, str]]) -> dict:
-        group = prep_group(run=run, topics=topics).to_dict(tree)
+        bank = Bank(topics={slug: Topic(slug, title) for slug, title in topics}, questions={})
+        registry = Registry(bank)
+        registry.add_command(
+            Command(("question",), "A question", handler, (Option("topic", "topic", "Topic"),))
+        )
+        group = TreeBuilder(registry, run).build().to_dict(tree)
         question = next(o for o in group["options"] if o["name"] == "question")
         return next(o for o in question["options"] if o["name"] == "topic")
 

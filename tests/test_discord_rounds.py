@@ -41,6 +41,7 @@ from bot.engine.actors import Actor
 from bot.engine.content import load_valid_bank
 from bot.engine.core import Engine
 from bot.engine.messages import Reply
+from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.store import Store
 from tests.conftest import FIXTURE_CONTENT, Clock
@@ -130,7 +131,7 @@ def answer_in_modal(fake: FakeDiscord, question: dict[str, Any], text: str, *, u
     """The member clicks Answer on a posted question, fills the form in and submits it."""
     opened = settled(fake, fake.click(question, "Answer", user=user))
     assert opened.callback_type == MODAL and opened.modal is not None
-    assert opened.modal["custom_id"].startswith("prep:v1:mocksubmit:")
+    assert opened.modal["custom_id"].startswith("prep:v2:mocksubmit:")
     submitted = fake.submit(
         opened.modal["custom_id"], {"answer": text}, user=user, channel=question["channel_id"]
     )
@@ -470,7 +471,7 @@ async def posting(tmp_path: Path) -> AsyncIterator[Posting]:
         store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'posts.db'}")
         await store.upgrade()
         clock = Clock(datetime(2026, 3, 10, 9, 0))
-        engine = Engine(
+        engine = build_engine(
             store=store,
             bank=load_valid_bank([FIXTURE_CONTENT]),
             default_timezone="UTC",

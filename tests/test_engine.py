@@ -6,9 +6,14 @@ import asyncio
 import random
 from datetime import datetime, timedelta
 
+from bot.adapters.transcript import Transcript
 from bot.engine.core import Engine
 from bot.engine.messages import Action
-from bot.engine.practice import MAX_ANSWER_CHARS
+from bot.features import build_engine
+from bot.features.practice import MAX_ANSWER_CHARS
+from bot.features.practice.cards import GradeTarget
+from bot.features.practice.review import RATINGS
+from bot.features.practice.selection import pick
 from tests.conftest import make_actor
 
 
@@ -40,11 +45,11 @@ async def test_today_rotates_without_repeats_until_the_bank_is_used(engine: Engi
 async def test_today_rotation_survives_a_restart(store, bank, clock):
     picks = []
     for restart in range(3):
-        engine = Engine(store=store, bank=bank, clock=clock, rng=random.Random(restart))
+        engine = build_engine(store=store, bank=bank, clock=clock, rng=random.Random(restart))
         picks.append(footer_id(await engine.run_text(make_actor(), "today")))
         clock.now += timedelta(days=1)
         await engine.close()
-    fresh = Engine(store=store, bank=bank, clock=clock)
+    fresh = build_engine(store=store, bank=bank, clock=clock)
     clock.now -= timedelta(days=3)
     assert footer_id(await fresh.run_text(make_actor(), "today")) == picks[0]
     await fresh.close()
@@ -87,24 +92,29 @@ async def test_nothing_to_answer_or_grade_yet(engine: Engine):
 
 
 async def test_buttons_route_by_post_id(engine: Engine):
-    actor = make_actor()
-    post_reply = await engine.run_text(actor, "today")
-    answer_button = post_reply.cards[0].buttons[0]
-    other = make_actor("u9")
-    form = await engine.run_action(other, answer_button.action)
-    assert form.form is not None and form.form.action.verb == "submit"
-    done = await engine.run_action(
-        other, form.form.action, {"answer": "The event loop schedules coroutines"}
-    )
-    assert done.cards[0].title == "Answer saved"
-    grade = done.cards[1].buttons[2]
-    assert grade.label == "Good"
-    graded = await engine.run_action(other, grade.action)
-    assert "Graded **Good**" in graded.cards[0].body
-    reveal = await engine.run_action(other, post_reply.cards[0].buttons[1].action)
-    assert reveal.private and reveal.cards[0].title == "Reference answer"
-    unknown = await engine.run_action(other, Action("teleport", "x"))
-    assert "no longer supported" in unknown.cards[0].body
+    chat = Transcript(engine)
+    await chat.say("u1", "today")
+    assert chat.public() and not chat.private()  # the question of the day is public
+    await chat.press("u9", "Answer")
+    assert chat.forms["u9"].action.verb == "submit"
+    await chat.fill("u9", answer="The event loop schedules coroutines")
+    chat.expect("Answer saved")
+    await chat.press("u9", "Good")
+    chat.expect("Graded **Good**")
+    await chat.press("u9", "Reveal")
+    assert chat.private() and chat.cards[0].title == "Reference answer"
+    unknown = await engine.run_custom_id(make_actor("u9"), "prep:v2:teleport:x")
+    assert "another version of prepbot" in unknown.cards[0].body
+
+
+async def test_buttons_from_earlier_releases_still_work(engine: Engine):
+    post = await engine.run_text(make_actor(), "today")
+    post_id = post.cards[0].buttons[0].action.target.post_id
+    form = await engine.run_custom_id(make_actor("u9"), f"prep:v1:answer:p{post_id}")
+    assert form.form is not None
+    qid = footer_id(post)
+    reveal = await engine.run_custom_id(make_actor("u9"), f"prep:v1:reveal:q{qid}")
+    assert reveal.cards[0].title == "Reference answer"
 
 
 async def test_practice_prefers_due_reviews_then_unseen(engine: Engine, clock):
@@ -136,11 +146,9 @@ async def test_weak_topics_are_favoured(engine: Engine, bank, clock):
     for q in bank.questions.values():
         if q.topic in ("alpha", "beta") and q.difficulty == "easy":
             rating = "again" if q.topic == "alpha" else "easy"
-            await engine.run_action(
-                actor, Action("grade", f"{ {'again': 1, 'easy': 4}[rating] }.{q.id}")
-            )
+            await engine.run_action(actor, Action("grade", GradeTarget(RATINGS[rating], q.id)))
     place = await engine.practice.place(actor)
-    topics = [((await engine.practice.pick(place, (), "medium"))[0]).topic for _ in range(60)]
+    topics = [((await pick(engine.kit, place, (), "medium"))[0]).topic for _ in range(60)]
     assert topics.count("alpha") > topics.count("beta")
 
 
@@ -160,7 +168,8 @@ async def test_leaderboard_ranks_streaks_then_answers(engine: Engine, clock):
     assert "alice" in lines[1]
     assert "cara" in lines[2] and "🔥 0" in lines[2]
     assert reply.cards[0].footer == "You are #2."
-    assert "Leaderboard periods" in (await engine.run_text(alice, "leaderboard year")).cards[0].body
+    year = await engine.run_text(alice, "leaderboard year")
+    assert "`period` is one of week, month, all" in year.cards[0].body
     assert (await engine.run_text(alice, "leaderboard all")).cards[0].body.count("answers") == 3
 
 
@@ -186,11 +195,12 @@ async def test_forget_me_asks_then_deletes_everything(engine: Engine, store):
     await engine.run_text(actor, "today")
     await engine.run_text(actor, "answer thread pool")
     await engine.run_text(actor, "grade good")
-    ask = await engine.run_text(actor, "forget-me")
-    assert ask.cards[0].buttons[0].action == Action("forget", "confirm")
+    chat = Transcript(engine, platform="test")
+    await chat.say("u1", "forget-me")
+    chat.expect("Forget me?")
     assert await store.find_member("test", "u1") is not None
-    done = await engine.run_action(actor, ask.cards[0].buttons[0].action)
-    assert "deleted" in done.cards[0].body
+    await chat.press("u1", "Delete everything")
+    chat.expect("deleted")
     assert await store.find_member("test", "u1") is None
     async with store.read() as tx:
         from sqlalchemy import func, select

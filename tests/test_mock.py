@@ -8,8 +8,10 @@ from datetime import timedelta
 
 import pytest
 
+from bot.adapters.transcript import Transcript
 from bot.engine.core import Engine
-from bot.engine.mock import to_csv, to_markdown
+from bot.features import build_engine
+from bot.features.mock.scorecard import to_csv, to_markdown
 from tests.conftest import make_actor
 
 LEAD = {"is_lead": True, "name": "Lea"}
@@ -26,63 +28,76 @@ async def test_non_leads_are_refused(engine: Engine):
 
 
 async def test_a_solo_round_from_start_to_scorecard(engine: Engine, clock):
-    start = await engine.run_text(
-        lead(), "mock start candidate:ann topics:alpha,beta count:3 minutes:30"
-    )
-    assert start.thread_title == "Mock interview · ann" and not start.private
-    intro, first = start.cards
+    chat = Transcript(engine, leads={"lead"})
+    await chat.say("lead", "mock start candidate:ann topics:alpha,beta count:3 minutes:30")
+    public, key = chat.last
+    assert public.audience is None and public.step.open_thread == "Mock interview · ann"
+    intro, first = public.step.cards
     assert "3 questions for ann, 30 minutes" in intro.body
     assert first.title == "Question 1 of 3" and first.buttons[0].label == "Answer"
-    key = start.followups[0]
-    assert key.private and len(key.cards) == 4  # three keys and the score buttons
-    assert "Key points" in key.cards[0].fields[0].name
-    assert [b.label for b in key.cards[-1].buttons] == ["1", "2", "3", "4", "5", "Next question"]
+    assert key.audience == "lead" and len(key.step.cards) == 4  # three keys, score buttons
+    assert "Key points" in key.step.cards[0].fields[0].name
+    assert [b.label for b in key.step.cards[-1].buttons] == [
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "Next question",
+    ]
 
-    ann = make_actor("ann")
-    form = await engine.run_action(ann, first.buttons[0].action)
-    saved = await engine.run_action(ann, form.form.action, {"answer": "A thread pool..."})
-    assert saved.cards[0].title == "Answer saved"
-    bob = await engine.run_text(make_actor("bob"), "mock answer me too")
-    assert "for its candidate" in bob.cards[0].body
+    await chat.press("ann", "Answer")
+    await chat.fill("ann", answer="A thread pool...")
+    chat.expect("Answer saved")
+    await chat.say("bob", "mock answer me too")
+    chat.expect("for its candidate")
 
     clock.now += timedelta(minutes=4)
-    scored = await engine.run_action(lead(), key.cards[-1].buttons[3].action)  # "4"
-    assert "**4/5**" in scored.cards[0].body
-    await engine.run_text(lead(), "mock score 5 crisp and complete")
-    second = await engine.run_text(lead(), "mock next")
-    assert second.cards[0].title == "Question 2 of 3"
-    assert "ann" in second.followups[0].cards[1].body  # the lead sees who answered
+    await chat.press("lead", "4")
+    chat.expect("**4/5**")
+    await chat.say("lead", "mock score 5 crisp and complete")
+    await chat.say("lead", "mock next")
+    chat.expect("Question 2 of 3", "== Answered ==\nAnn")  # the lead sees who answered
     clock.now += timedelta(minutes=6)
-    await engine.run_text(lead(), "mock score 2")
-    await engine.run_text(lead(), "mock next")
+    await chat.say("lead", "mock score 2")
+    await chat.say("lead", "mock next")
     clock.now += timedelta(minutes=2)
     # Skipping the last question closes the round with its scorecard.
-    card = (await engine.run_text(lead(), "mock skip")).cards[0]
-    assert card.title == "Scorecard · ann"
-    text = card.plain_text()
+    await chat.say("lead", "mock skip")
+    text = chat.expect("Scorecard · Ann")
     assert "5/5** in 4:00 · crisp and complete" in text and "2/5** in 6:00" in text
     assert "-** in 2:00 · skipped" in text
     assert "Total: 7/10" in text and "Average: 3.5" in text
     assert "Strongest" in text and "Weakest" in text
-    history = await engine.run_text(lead(), "mock history ann")
-    assert "ann · 3.5/5 · lead Lea" in history.cards[0].body
+    await chat.say("lead", "mock history ann")
+    chat.expect("Ann · 3.5/5 · lead Lead")
+
+
+async def test_a_stale_next_button_does_not_advance_a_newer_round(engine: Engine):
+    chat = Transcript(engine, leads={"lead"})
+    await chat.say("lead", "mock start candidate:ann count:2 minutes:20")
+    old_next = chat.button("lead", "Next question")
+    await chat.say("lead", "mock end")
+    await chat.say("lead", "mock start candidate:bob count:2 minutes:20")
+    reply = await engine.run_custom_id(chat.actor("lead"), old_next.action.encode())
+    assert "Mock round #1 is over" in reply.cards[0].body
+    items = await engine.mock.rounds.items(2)
+    assert [i.asked_at is not None for i in items] == [True, False]  # round 2 did not move
 
 
 async def test_a_group_round_collects_private_answers(engine: Engine):
-    start = await engine.run_text(lead(), "mock start group count:2 minutes:20")
-    question = start.cards[1]
-    assert "everyone answers privately" in question.footer
+    chat = Transcript(engine, leads={"lead"})
+    await chat.say("lead", "mock start group count:2 minutes:20")
+    assert "everyone answers privately" in chat.cards[1].footer
     for name in ("ann", "bob"):
-        who = make_actor(name)
-        form = await engine.run_action(who, question.buttons[0].action)
-        reply = await engine.run_action(who, form.form.action, {"answer": f"{name}'s answer"})
-        assert reply.private and reply.cards[0].title == "Answer saved"
-    nxt = await engine.run_text(lead(), "mock next")
-    answered = nxt.followups[0].cards[1]
-    assert answered.title == "Answered" and answered.body == "ann, bob"
-    await engine.run_text(lead(), "mock score 3")
-    end = await engine.run_text(lead(), "mock end")
-    assert end.cards[0].title == "Scorecard · group"
+        await chat.press(name, "Answer")
+        await chat.fill(name, answer=f"{name}'s answer")
+        assert chat.private() and chat.cards[0].title == "Answer saved"
+    await chat.say("lead", "mock next")
+    chat.expect("== Answered ==\nAnn, Bob")
+    await chat.say("lead", "mock score 3")
+    await chat.say("lead", "mock end")
+    chat.expect("Scorecard · group")
 
 
 async def test_one_open_round_per_channel(engine: Engine):
@@ -99,7 +114,7 @@ async def test_the_clock_warns_then_closes_even_after_a_restart(engine: Engine, 
     clock.now += timedelta(minutes=10)
     assert await engine.mock.due_events() == []
     # The bot restarts: a new engine on the same database still knows the deadline.
-    restarted = Engine(store=store, bank=bank, clock=clock)
+    restarted = build_engine(store=store, bank=bank, clock=clock)
     clock.now += timedelta(minutes=6)
     events = await restarted.mock.due_events()
     assert [reply.cards[0].title for _row, reply in events] == ["5 minutes left"]
@@ -124,8 +139,9 @@ async def test_the_clock_warns_then_closes_even_after_a_restart(engine: Engine, 
         ("mock start ann colour:red", "Unknown option"),
         ("mock start ann topics:gamma count:5", "Only 1 questions match"),
         ("mock next", "No mock interview is open"),
-        ("mock score 9", "Usage: `mock score"),
-        ("mock dance", "Usage:"),
+        ("mock score 9", "`score` is a whole number from 1 to 5"),
+        ("mock score", "mock score <1-5> [note]`"),
+        ("mock dance", "Unknown command `mock dance`"),
     ],
 )
 async def test_bad_input_gets_a_clear_message(engine: Engine, text, message):
@@ -165,3 +181,27 @@ async def test_the_rounds_thread_carries_its_later_messages(engine: Engine, cloc
     assert warning.in_thread == "T-99" and not warning.private
     end = await engine.run_text(lead(), "mock end")
     assert end.in_thread == "T-99" and end.cards[0].title == "Scorecard · Ann Lee"
+
+
+async def test_two_simultaneous_starts_in_one_channel_open_one_round(store, bank, clock):
+    """Two instances (two stores on one database) start a round in one channel at once."""
+    import asyncio
+
+    from bot.store.store import Store
+
+    other = Store.from_url(store.url, schema=store.schema)
+    engines = [build_engine(store=s, bank=bank, clock=clock) for s in (store, other)]
+    try:
+        replies = await asyncio.gather(
+            *(
+                e.run_text(lead(), f"mock start candidate:{name} count:1 minutes:10")
+                for e, name in zip(engines, ("ann", "bob"), strict=True)
+            )
+        )
+        titles = sorted(r.cards[0].title for r in replies)
+        assert titles == ["", "Mock interview"]  # one round, one private refusal
+        assert await engines[0].mock.rounds.open_count() == 1
+    finally:
+        for e in engines:
+            await e.close()
+        await other.close()

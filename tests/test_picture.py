@@ -6,7 +6,7 @@ import struct
 import zlib
 from datetime import date, timedelta
 
-from bot.engine.picture import CELL, GAP, MARGIN, SHADES, calendar_png
+from bot.features.progress.picture import CELL, GAP, MARGIN, SHADES, calendar_png
 from tests.conftest import make_actor
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.core import Engine
-from bot.engine.schedules import parse_time, parse_weekdays
+from bot.engine.options import parse_time, parse_weekdays
 from tests.conftest import make_actor
 
 ADMIN = {"is_admin": True}
@@ -88,9 +88,9 @@ async def test_today_follows_the_schedule_filters(engine: Engine, bank):
         ("timezone=Mars/Olympus", "not a timezone"),
         ("weekdays=funday", "not a set of weekdays"),
         ("topics=astrology", "Unknown topic"),
-        ("difficulty=insane", "Difficulty is one of"),
-        ("grace=-5", "Grace is a number"),
-        ("colour=red", "Unknown setting"),
+        ("difficulty=insane", "`difficulty` is one of easy, medium, hard, any"),
+        ("grace=-5", "`grace` is a whole number from 0 to 1440"),
+        ("colour=red", "Unknown option `colour`"),
     ],
 )
 async def test_bad_settings_get_a_clear_message(engine: Engine, words, message):
@@ -104,7 +104,7 @@ async def test_listeners_hear_changes(engine: Engine):
     async def listener():
         heard.append(1)
 
-    engine.schedules.listeners.append(listener)
+    engine.kit.listeners.append(listener)
     admin = make_actor("boss", **ADMIN)
     await engine.run_text(admin, "schedule set 7:00")
     await engine.run_text(admin, "schedule pause")

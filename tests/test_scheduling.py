@@ -13,9 +13,10 @@ import pytest
 
 from bot.adapters.base import PlatformError
 from bot.engine.core import Engine
+from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.store import Store
-from tests.conftest import Clock
+from tests.conftest import Clock, make_actor
 from tests.fakes.recording import RecordingAdapter
 
 UTC = ZoneInfo("UTC")
@@ -177,7 +178,7 @@ async def test_subscriptions_send_a_dm_at_the_members_local_time(engine, schedul
 
 async def test_two_schedulers_on_one_database_post_once(store: Store, bank, clock, tmp_path):
     other = Store.from_url(store.url, schema=store.schema)  # its own connections
-    engines = [Engine(store=s, bank=bank, clock=clock) for s in (store, other)]
+    engines = [build_engine(store=s, bank=bank, clock=clock) for s in (store, other)]
     await add_schedule(engines[0], "race", "09:00 UTC")
     adapter = RecordingAdapter()
     schedulers = [
@@ -203,7 +204,7 @@ async def test_thirty_days_with_random_restarts_post_every_due_question_once(sto
         ("c-tokyo", "07:15 Asia/Tokyo weekdays=mon,wed,fri"),
         ("c-utc", "23:50 UTC"),
     ]
-    setup = Engine(store=store, bank=bank, clock=clock)
+    setup = build_engine(store=store, bank=bank, clock=clock)
     for channel, spec in specs:
         await add_schedule(setup, channel, spec)
     await setup.close()
@@ -212,7 +213,7 @@ async def test_thirty_days_with_random_restarts_post_every_due_question_once(sto
     end = start + timedelta(days=30)
 
     async def boot() -> tuple[Engine, Scheduler]:
-        engine = Engine(store=store, bank=bank, clock=clock)
+        engine = build_engine(store=store, bank=bank, clock=clock)
         sched = Scheduler(engine=engine, adapters={"test": adapter}, clock=clock)
         await sched.reload()
         await sched.sweep()  # start-up catch-up
@@ -271,3 +272,22 @@ async def test_two_processes_on_one_database_post_each_schedule_once(store, engi
     assert codes == [0, 0]
     lines = out.read_text().split()
     assert sorted(lines) == sorted(channels)  # every schedule once, none twice
+
+
+async def test_a_question_gone_from_the_bank_is_not_posted_as_an_error(engine, scheduler, clock):
+    schedule_id = await add_schedule(engine, "a", "09:00 Europe/Berlin")
+    await scheduler.reload()
+    at(clock, "2026-03-16T09:00", "Europe/Berlin")
+    place = await engine.practice.place(make_actor(channel="a"))
+    day = datetime(2026, 3, 16).date()
+    post = await engine.store.create_post(
+        server_id=place.server.id,
+        channel_id="a",
+        day=day,
+        question_id="no-longer-in-the-bank",
+        cycle=0,
+        schedule_id=schedule_id,
+    )
+    assert await scheduler.fire("09:00", "Europe/Berlin") == 0
+    assert scheduler.adapter.posts() == []  # nothing public, no error card
+    assert (await engine.store.post(post.id)).posted_at is None  # the day is not marked posted

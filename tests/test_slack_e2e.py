@@ -23,8 +23,9 @@ from bot.adapters.base import PlatformError
 from bot.adapters.slack_adapter import SlackAdapter
 from bot.config import Settings
 from bot.engine.content import load_valid_bank
-from bot.engine.core import Engine
 from bot.engine.messages import Action, Button, Card, Reply
+from bot.features import build_engine
+from bot.features.practice.cards import Ask
 from tests.conftest import FIXTURE_CONTENT, ROOT, open_store
 from tests.fakes.slack_server import (
     APP_TOKEN,
@@ -162,7 +163,7 @@ async def test_http_mode_daily_flow(tmp_path: Path):
         assert question.args["channel"] == ANN.channel_id
         assert "Question of the day" in question.text()
         answer_id = question.button("Answer")
-        assert answer_id.startswith("prep:v1:answer:p")
+        assert answer_id.startswith("prep:v2:answer:")
         question.button("Reveal"), question.button("Skip")
 
         # Answer opens a modal with the click's trigger id.
@@ -171,7 +172,7 @@ async def test_http_mode_daily_flow(tmp_path: Path):
         opened = await fake.wait_for("views.open", after=mark)
         view = opened.args["view"]
         assert opened.args["trigger_id"].startswith("trig-")
-        assert view["callback_id"].startswith("prep:v1:submit:p")
+        assert view["callback_id"].startswith("prep:v2:submit:")
         assert view["blocks"][0]["element"]["multiline"] is True
 
         # A blank answer keeps the modal open with an error under the field.
@@ -241,7 +242,7 @@ async def test_http_mode_daily_flow(tmp_path: Path):
         mark = len(fake.calls)
         await slack.command("grade superb please", ANN)
         hint = await fake.wait_for("response_url", after=mark)
-        assert "Usage: `/prep grade again|hard|good|easy`" in hint.text()
+        assert "`rating` is one of again, hard, good, easy" in hint.text()
 
         # A 429 with Retry-After on chat.postMessage is waited out and retried.
         fake.rate_limit_once("chat.postMessage")
@@ -335,7 +336,7 @@ async def test_scheduler_side_posts_threads_updates_and_direct_messages(tmp_path
     """What the scheduler calls (post, send_direct, update), in process against the fake."""
     async with FakeSlack(not_in_channels={"C0GONE"}) as fake:
         store, _ = await open_store("sqlite", tmp_path)
-        engine = Engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
+        engine = build_engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
         settings = Settings(
             slack_bot_token=BOT_TOKEN,
             slack_signing_secret=SIGNING_SECRET,
@@ -348,7 +349,7 @@ async def test_scheduler_side_posts_threads_updates_and_direct_messages(tmp_path
             card = Card(
                 title="Question of the day",
                 body="Why <!here>?",
-                buttons=(Button("Answer", Action("answer", "p1"), style="primary"),),
+                buttons=(Button("Answer", Action("answer", Ask(post_id=1)), style="primary"),),
             )
             reply = Reply(cards=(card,), thread_title="Discuss <!channel>")
             sent = await adapter.post("C0GENERAL", reply)

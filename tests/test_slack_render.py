@@ -12,9 +12,10 @@ from slack_sdk.web.slack_response import SlackResponse
 from bot.adapters import slack_render as render
 from bot.adapters.slack_adapter import command_text, platform_error
 from bot.config import BUILTIN_CONTENT_DIR
-from bot.engine.cards import question_card, reference_card
 from bot.engine.content import load_valid_bank
 from bot.engine.messages import Action, Button, Card, Field, Form, FormField, Image, Reply
+from bot.engine.registry import decode_target
+from bot.features.practice.cards import Ask, question_card, reference_card
 from tests.fakes.slack_server import block_problems, view_problems
 
 MENTIONS = "<!channel> <!here> <@U123ABC> <!subteam^S1> <#C1|general>"
@@ -42,7 +43,7 @@ def test_mentions_typed_anywhere_never_notify():
         title=f"Streak · {MENTIONS}",
         body=f"**{MENTIONS}** [click](https://example.com/?a=1&b=2) {MENTIONS}",
         fields=(Field("Who", MENTIONS, inline=True), Field(MENTIONS, MENTIONS)),
-        buttons=(Button(MENTIONS, Action("reveal", "p1")),),
+        buttons=(Button(MENTIONS, Action("reveal", Ask(post_id=1))),),
         footer=MENTIONS,
         image=Image("x.png", b"", alt=MENTIONS),
     )
@@ -128,21 +129,21 @@ def test_a_long_line_is_not_cut_inside_a_link_label():
 
 
 def test_buttons_carry_encoded_actions_unique_within_a_message():
-    reveal = Action("reveal", "p42")
+    reveal = Action("reveal", Ask(post_id=42))
     first = Card(title="One", buttons=(Button("Reveal", reveal, style="success"),))
     second = Card(
         title="Two",
         buttons=(
             Button("Reveal", reveal),
-            Button("Skip", Action("skip", "p42"), style="danger"),
-            Button("Later", Action("skip", "q1")),
+            Button("Skip", Action("skip", Ask(post_id=42)), style="danger"),
+            Button("Later", Action("skip", Ask(question_id="1"))),
         ),
     )
     blocks = render.reply_blocks(Reply(cards=(first, second)))
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     ids = [b["action_id"] for b in buttons]
-    assert ids == [reveal.encode(), "prep:v1:skip:p42", "prep:v1:skip:q1"]
-    assert Action.decode(ids[0]) == reveal
+    assert ids == [reveal.encode(), "prep:v2:skip:42:", "prep:v2:skip::1"]
+    assert decode_target(Ask, ids[0].split(":", 3)[3]) == reveal.target
     assert [b.get("style") for b in buttons] == ["primary", "danger", None]
     assert block_problems(blocks) == []
 
@@ -153,7 +154,7 @@ def test_every_shipped_question_renders_within_block_kit_limits():
         covered = [True, False] * len(question.key_points)
         reply = Reply(
             cards=(
-                question_card(bank, question, target="p1", heading="Question of the day"),
+                question_card(bank, question, target=Ask(post_id=1), heading="Question of the day"),
                 reference_card(
                     question, covered=covered[: len(question.key_points)], title="Reference"
                 ),
@@ -179,13 +180,13 @@ def test_too_many_blocks_are_shortened_but_keep_their_buttons():
 def test_form_becomes_a_modal_and_its_submission_back_into_values():
     form = Form(
         "Your answer to today's long-titled question",
-        Action("submit", "p7"),
+        Action("submit", Ask(post_id=7)),
         (FormField("answer", "Your answer <!here>", max_length=4000, placeholder="x" * 200),),
     )
     view = render.form_view(form, channel_id="C0GENERAL")
     assert view_problems(view, kind="modal") == []
-    assert view["callback_id"] == "prep:v1:submit:p7"
-    assert Action.decode(view["callback_id"]) == Action("submit", "p7")
+    assert view["callback_id"] == "prep:v2:submit:7:"
+    assert decode_target(Ask, view["callback_id"].split(":", 3)[3]) == Ask(post_id=7)
     element = view["blocks"][0]["element"]
     assert element["multiline"] is True and element["max_length"] == 3000
     assert view["blocks"][0]["label"]["text"] == "Your answer &lt;!here&gt;"

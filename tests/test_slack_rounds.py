@@ -32,6 +32,7 @@ from bot.config import Settings
 from bot.engine.actors import Actor
 from bot.engine.content import load_valid_bank
 from bot.engine.core import Engine
+from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.store import Store
 from tests.conftest import FIXTURE_CONTENT, Clock, open_store
@@ -96,9 +97,12 @@ async def in_thread(fake: FakeSlack, mark: int, thread_ts: str, text: str) -> Ca
     )
 
 
-async def private_to(fake: FakeSlack, mark: int) -> Call:
-    """The first ephemeral answer (through the response URL) sent since `mark`."""
-    call = await fake.wait_for("response_url", after=mark, within=WAIT)
+async def private_to(fake: FakeSlack, mark: int, holding: str = "") -> Call:
+    """The first ephemeral answer (through the response URL) sent since `mark` (that holds
+    `holding`, when given)."""
+    call = await fake.wait_for(
+        "response_url", lambda c: holding in c.text(), after=mark, within=WAIT
+    )
     assert call.args["response_type"] == "ephemeral", call.args
     return call
 
@@ -116,7 +120,7 @@ async def answer_with_form(
     mark = await click(slack, fake, question.button("Answer"), member)
     opened = await fake.wait_for("views.open", after=mark, within=WAIT)
     view = opened.args["view"]
-    assert view["callback_id"].startswith(f"prep:v1:{verb}:"), view["callback_id"]
+    assert view["callback_id"].startswith(f"prep:v2:{verb}:"), view["callback_id"]
     mark = len(fake.calls)
     submitted = view_submission(view, {"answer": text}, member, trigger_id="trig-mock")
     assert await slack.interact(submitted) == (200, "")
@@ -213,7 +217,7 @@ async def solo_round_until_question_two(
     public = question.text()
     assert "Mock interview" in public and "2 questions for" in public and "30 minutes" in public
     assert "Question 1 of 2" in public and "Mock round #1" in public
-    assert question.button("Answer").startswith("prep:v1:mockanswer:")
+    assert question.button("Answer").startswith("prep:v2:mockanswer:")
     assert "Reference answer" not in public and "Key points" not in public
     thread = await fake.wait_for(
         "chat.postMessage", lambda c: "thread_ts" in c.args, after=mark, within=WAIT
@@ -226,7 +230,7 @@ async def solo_round_until_question_two(
     assert "Key · Q1" in shown and "Key · Q2" in shown and "Reference answer for" in shown
     assert "Key points" in shown and "Follow-ups" in shown
     buttons = [key.button(label) for label in ("1", "2", "3", "4", "5", "Next question")]
-    assert buttons[3] == "prep:v1:mockscore:1.4" and buttons[5] == "prep:v1:mocknext:1"
+    assert buttons[3] == "prep:v2:mockscore:1:4" and buttons[5] == "prep:v2:mocknext:1"
 
     # A non-lead's `mock next` and score click are refused; the round stays on question 1.
     mark = await send(slack, fake, "mock next", BOB)
@@ -255,8 +259,9 @@ async def solo_round_until_question_two(
     thread_ts = question.response["ts"]
     second = await in_thread(fake, mark, thread_ts, "Question 2 of 2")
     assert second.args["channel"] == GENERAL and second.button("Answer")
-    lead_view = (await private_to(fake, mark)).text()
-    assert "Score question 2" in lead_view and "Answered\nann" in lead_view
+    assert "Posted in the round's thread" in (await private_to(fake, mark)).text()
+    lead_view = (await private_to(fake, mark, "Score question 2")).text()
+    assert "Answered\nann" in lead_view
     return (topic_of(question), topic_of(second)), thread_ts
 
 
@@ -280,7 +285,7 @@ async def group_round_with_a_scorecard(slack: SlackSender, fake: FakeSlack) -> N
     assert "Question 1: *2/5*" in (await private_to(fake, mark)).text()
     mark = await send(slack, fake, "mock next", LEAD_IN_GROUP)
     second = await in_thread(fake, mark, first.response["ts"], "Question 2 of 2")
-    lead_view = await private_to(fake, mark)
+    lead_view = await private_to(fake, mark, "Score question 2")
     assert "Answered\ncat, dan" in lead_view.text()
     mark = await click(slack, fake, lead_view.button("5"), LEAD_IN_GROUP, ephemeral=True)
     assert "Question 2: *5/5*" in (await private_to(fake, mark)).text()
@@ -348,7 +353,7 @@ async def rig(tmp_path: Path, **fake_options: Any) -> AsyncIterator[Rig]:
     async with FakeSlack(**fake_options) as fake:
         store, _ = await open_store("sqlite", tmp_path)
         clock = Clock(datetime(2026, 3, 10, 9, 0))
-        engine = Engine(
+        engine = build_engine(
             store=store,
             bank=load_valid_bank([FIXTURE_CONTENT]),
             default_timezone="UTC",

@@ -20,6 +20,21 @@ async def test_migrations_create_every_table(store: Store):
     assert await database.current_revision(store.engine) == database.head_revision()
 
 
+async def test_the_migrations_build_exactly_the_declared_schema(store: Store):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    def diff(sync) -> list:
+        context = MigrationContext.configure(sync, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+    async with store.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+        indexes = await conn.run_sync(lambda sync: inspect(sync).get_indexes("mock_rounds"))
+    one_open = next(i for i in indexes if i["name"] == "uq_mock_rounds_one_open")
+    assert one_open["unique"] and one_open["column_names"] == ["server_id", "channel_id"]
+
+
 async def test_upgrade_again_keeps_data(store: Store):
     server = await store.ensure_server("test", "s1", "Server")
     member = await store.ensure_member("test", "u1", "Ann")

@@ -7,7 +7,7 @@ from pathlib import Path
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot import web
-from bot.engine.core import Engine
+from bot.features import build_engine
 from bot.metrics import Metrics
 from bot.store.store import Store
 from tests.conftest import make_actor
@@ -30,7 +30,7 @@ async def test_health_ready_and_metrics(tmp_path: Path, bank):
     store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'w.db'}")
     await store.upgrade()
     metrics = Metrics()
-    engine = Engine(store=store, bank=bank, observer=metrics)
+    engine = build_engine(store=store, bank=bank, observer=metrics)
     client = await client_for(store, metrics)
     try:
         assert (await client.get("/healthz")).status == 200

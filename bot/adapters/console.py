@@ -10,6 +10,7 @@ from typing import TextIO
 
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
+from bot.engine.delivery import Step, plan
 from bot.engine.messages import Reply
 
 log = logging.getLogger(__name__)
@@ -18,36 +19,26 @@ BANNER = (
     "prepbot console: daily interview practice. Type `today` for today's question, "
     "`help` for every command, `quit` to leave."
 )
-# What a console user types for each button the engine offers.
-BUTTON_HINTS = {
-    "answer": "answer <your text>",
-    "reveal": "reveal",
-    "skip": "skip",
-    "forget": "forget-me confirm",
-    "mockanswer": "mock answer <your text>",
-    "mocknext": "mock next",
-}
 
 
-def render(reply: Reply) -> str:
+def render(reply: Reply, hints: dict[str, str] | None = None) -> str:
     """A reply as terminal text, with the commands that stand in for its buttons."""
+    return render_steps(plan(reply), hints or {})
+
+
+def render_steps(steps: list[Step], hints: dict[str, str]) -> str:
     parts = []
-    for card in reply.cards:
-        text = card.plain_text()
-        text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
-        verbs = []
-        for button in card.buttons:
-            hint = BUTTON_HINTS.get(button.action.verb)
-            if hint and hint not in verbs:
-                verbs.append(hint)
-        if any(b.action.verb == "grade" for b in card.buttons):
-            verbs.append("grade again|hard|good|easy")
-        if any(b.action.verb == "mockscore" for b in card.buttons):
-            verbs.append("mock score 1-5 [note]")
-        if verbs:
-            text += "\n→ " + " · ".join(verbs)
-        parts.append(text)
-    parts += [render(followup) for followup in reply.followups]
+    for step in steps:
+        for card in step.cards:
+            text = re.sub(r"\*\*(.+?)\*\*", r"\1", card.plain_text())
+            verbs: list[str] = []
+            for button in card.buttons:
+                hint = hints.get(button.action.verb)
+                if hint and hint not in verbs:
+                    verbs.append(hint)
+            if verbs:
+                text += "\n→ " + " · ".join(verbs)
+            parts.append(text)
     return "\n\n".join(parts)
 
 
@@ -76,6 +67,10 @@ class ConsoleAdapter:
             is_lead=True,
         )
 
+    def render(self, reply: Reply) -> str:
+        hints = {verb: spec.hint for verb, spec in self.engine.registry.actions.items()}
+        return render(reply, hints)
+
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
         self.stdout.flush()
@@ -97,15 +92,18 @@ class ConsoleAdapter:
     async def handle(self, line: str) -> str:
         """Run one typed command and return what to print; never raises."""
         try:
-            # No scheduler runs here: mock-interview clocks are checked before each command.
-            notices = [render(reply) for _row, reply in await self.engine.mock.due_events()]
+            # No scheduler runs here: the features' jobs (the mock-round clock) run first.
+            notices = [
+                self.render(delivery.reply)
+                for delivery in await self.engine.run_jobs()
+                if delivery.platform == self.actor.platform
+            ]
             reply = await self.engine.run_text(self.actor, line, prefix="")
             if reply.form is not None:
                 text = await self._read_form()
-                reply = await self.engine.run_action(
-                    self.actor, reply.form.action, {"answer": text}
-                )
-            return "\n\n".join([*notices, render(reply)])
+                values = {field.name: text for field in reply.form.fields}
+                reply = await self.engine.run_action(self.actor, reply.form.action, values)
+            return "\n\n".join([*notices, self.render(reply)])
         except Exception:
             log.exception("console command failed: %s", line.split(maxsplit=1)[:1])
             return "Something went wrong handling that; it is logged. Nothing you saved is lost."

@@ -20,7 +20,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -31,69 +31,28 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters import slack_render as render
 from bot.adapters.base import Adapter, PlatformError, Sent, escape_slack
+from bot.adapters.slack_people import (
+    Roles,
+    auth_problem,
+    command_text,
+    platform_error,
+)
 from bot.config import Settings, id_list
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
-from bot.engine.messages import Action, Reply
+from bot.engine.delivery import plan
+from bot.engine.messages import Form, Reply
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/prep"
 EVENTS_PATH = "/slack/events"
-ROLE_CACHE_SECONDS = 300  # admin rights change rarely; a refusal costs one more users.info
-ROLE_RETRY_SECONDS = 30  # after a failed users.info, ask again soon rather than deny for long
-ROLE_CACHE_SIZE = 10_000
 CONNECT_WAIT_SECONDS = 15
 STOP_WAIT_SECONDS = 10
 APOLOGY = (
     "Sorry, something went wrong handling that; it is logged. "
     "Nothing you saved is lost: try again in a moment."
 )
-# Slack error codes that say what a scheduler should do about a failed send.
-ERROR_STATUS = {
-    "channel_not_found": 404,
-    "user_not_found": 404,
-    "message_not_found": 404,
-    "not_in_channel": 403,
-    "is_archived": 403,
-    "restricted_action": 403,
-    "missing_scope": 403,
-    "cannot_dm_bot": 403,
-    "invalid_auth": 401,
-    "not_authed": 401,
-    "account_inactive": 401,
-    "token_revoked": 401,
-    "ratelimited": 429,
-}
-
-
-def error_code(exc: SlackApiError) -> str:
-    """Slack's error code; `unknown_error` when the body is not JSON (a proxy's plain-text 5xx
-    page, which slack_sdk keeps as a str: calling `.get` on the response would fail)."""
-    data = exc.response.data
-    return str(data.get("error") or "unknown_error") if isinstance(data, dict) else "unknown_error"
-
-
-def platform_error(exc: SlackApiError, method: str) -> PlatformError:
-    """A Slack API failure as a `PlatformError` (never carries a token)."""
-    response = exc.response
-    error = error_code(exc)
-    status = ERROR_STATUS.get(error) or (
-        response.status_code if response.status_code >= 400 else 400
-    )
-    retry_after = None
-    if status == 429:
-        header = response.headers.get("Retry-After") if response.headers else None
-        if isinstance(header, list):
-            header = header[0] if header else None
-        with contextlib.suppress(TypeError, ValueError):
-            retry_after = float(header) if header is not None else None
-    return PlatformError(f"Slack {method} failed: {error}", status=status, retry_after=retry_after)
-
-
-def command_text(text: str) -> str:
-    """Slash command text as the engine reads it (mentions keep their `<@U1|name>` form)."""
-    return (text or "").strip()
 
 
 class _IntendedClientWarning(logging.Filter):
@@ -163,7 +122,7 @@ class SlackAdapter(Adapter):
         self._connect_task: asyncio.Task[None] | None = None
         self._auth_ok = False
         self._inflight: set[asyncio.Task[Any]] = set()
-        self._roles: dict[tuple[str, str], tuple[float, bool, str | None]] = {}
+        self.roles = Roles(self.client, self.admin_users)
         self._next_signature_warning = 0.0
 
     # Lifecycle -------------------------------------------------------------------------
@@ -235,30 +194,8 @@ class SlackAdapter(Adapter):
         Bolt calls it lazily on the first request, and when it fails answers Slack with
         200 and an apology while no handler runs: easy to miss without this line.
         """
-        try:
-            auth = await self.client.auth_test()
-        except SlackApiError as exc:
-            error = error_code(exc)
-            problem = (
-                f"Slack auth.test failed ({error}): SLACK_BOT_TOKEN is missing, revoked or not "
-                "a bot token (xoxb-) of this workspace. Until this is fixed, Slack shows members "
-                "an apology for every command and no prepbot handler runs."
-            )
-        except (TimeoutError, aiohttp.ClientError, OSError, SlackRequestError) as exc:
-            problem = (
-                f"Slack auth.test could not reach {self.base_url} ({type(exc).__name__}): check "
-                "SLACK_API_URL and the network. Until it answers, no prepbot handler runs."
-            )
-        else:
-            self._auth_ok = True
-            log.info(
-                "Slack: signed in as %s in workspace %s (%s)",
-                auth.get("user"),
-                auth.get("team"),
-                auth.get("team_id"),
-            )
-            return None
-        log.error("%s", problem)
+        problem = await auth_problem(self.client, self.base_url)
+        self._auth_ok = problem is None
         return problem
 
     async def _http_events(self, request: web.Request) -> web.Response:
@@ -302,8 +239,6 @@ class SlackAdapter(Adapter):
                 response_url=body.get("response_url"),
             )
             text = command_text(body.get("text", ""))
-            name = text.split(maxsplit=1)[0].lower() if text else "help"
-            log.debug("slack /prep %s", name[:40], extra={"platform": "slack", "command": name})
             await self._answer(
                 origin, lambda: self.engine.run_text(origin.actor, text, prefix=f"{COMMAND} ")
             )
@@ -315,13 +250,8 @@ class SlackAdapter(Adapter):
 
         async def work() -> None:
             origin = await self._interaction_origin(body)
-            action_id = (body.get("actions") or [{}])[0].get("action_id", "")
-            action = Action.decode(action_id)
-            if action is None:
-                await self._deliver(origin, Reply.error("That button is no longer supported."))
-                return
-            log.debug("slack button %s", action.verb, extra={"platform": "slack"})
-            await self._answer(origin, lambda: self.engine.run_action(origin.actor, action))
+            action_id = str((body.get("actions") or [{}])[0].get("action_id", ""))
+            await self._answer(origin, lambda: self.engine.run_custom_id(origin.actor, action_id))
 
         await self._track("button", work)
 
@@ -337,11 +267,10 @@ class SlackAdapter(Adapter):
 
         async def work() -> None:
             origin = await self._interaction_origin(body, channel_id=render.form_channel(view))
-            action = Action.decode(view.get("callback_id", ""))
-            if action is None:
-                await self._deliver(origin, Reply.error("That form is no longer supported."))
-                return
-            await self._answer(origin, lambda: self.engine.run_action(origin.actor, action, values))
+            form_id = str(view.get("callback_id", ""))
+            await self._answer(
+                origin, lambda: self.engine.run_custom_id(origin.actor, form_id, values)
+            )
 
         await self._track("form", work)
 
@@ -352,7 +281,7 @@ class SlackAdapter(Adapter):
         async def work() -> None:
             user_id = event.get("user", "")
             team_id = body.get("team_id") or ""
-            is_admin, name = await self._roles_of(team_id, user_id)
+            is_admin, name = await self.roles.of(team_id, user_id)
             actor = Actor(
                 platform="slack",
                 server_id=team_id,
@@ -382,7 +311,7 @@ class SlackAdapter(Adapter):
         response_url: str | None = None,
         direct: bool = False,
     ) -> Origin:
-        is_admin, profile_name = await self._roles_of(team_id, user_id)
+        is_admin, profile_name = await self.roles.of(team_id, user_id)
         actor = Actor(
             platform="slack",
             server_id=team_id,
@@ -420,36 +349,6 @@ class SlackAdapter(Adapter):
             direct=direct,
         )
 
-    async def _roles_of(self, team_id: str, user_id: str) -> tuple[bool, str | None]:
-        """(workspace admin or owner, or a configured admin; the member's display name)."""
-        if user_id in self.admin_users:
-            return True, None
-        key = (team_id, user_id)
-        cached = self._roles.get(key)
-        now = time.monotonic()
-        if cached and cached[0] > now:
-            return cached[1], cached[2]
-        is_admin, name, ttl = False, None, ROLE_RETRY_SECONDS
-        try:
-            info = await self.client.users_info(user=user_id)
-            user = info.get("user") or {}
-            is_admin = bool(user.get("is_admin") or user.get("is_owner"))
-            profile = user.get("profile") or {}
-            name = profile.get("display_name") or user.get("real_name") or user.get("name")
-            ttl = ROLE_CACHE_SECONDS
-        except SlackApiError as exc:
-            log.warning(
-                "Slack users.info failed (%s): treating %s as a member (needs users:read)",
-                error_code(exc),
-                user_id,
-            )
-        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-            log.warning("Slack users.info unreachable (%s)", type(exc).__name__)
-        if len(self._roles) >= ROLE_CACHE_SIZE:
-            self._roles = {k: v for k, v in self._roles.items() if v[0] > now}
-        self._roles[key] = (now + ttl, is_admin, name)
-        return is_admin, name
-
     async def _dm_channel(self, user_id: str) -> str:
         opened = await self._call("conversations_open", users=user_id)
         return opened["channel"]["id"]
@@ -469,21 +368,25 @@ class SlackAdapter(Adapter):
                 await self._deliver(origin, Reply.error(APOLOGY))
 
     async def _deliver(self, origin: Origin, reply: Reply) -> None:
-        if reply.form is not None:
-            await self._open_form(origin, reply)
-        if reply.cards:
-            if origin.direct:
-                await self.post(origin.actor.channel_id, replace(reply, thread_title=None))
-            elif reply.private:
-                await self._ephemeral(origin, reply)
+        """Carry out the reply's delivery plan. Slash commands never come from inside a
+        thread, so a reply for a round's thread always goes there by `thread_ts`."""
+        channel = origin.actor.channel_id
+        for step in plan(reply):
+            if step.kind == "form":
+                assert step.form is not None
+                await self._open_form(origin, step.form)
+            elif step.kind == "thread":
+                await self.post(channel, Reply(cards=step.cards, in_thread=step.thread_ref))
+            elif origin.direct:  # from the Home tab: everything goes to the member's DM
+                await self.post(channel, Reply(cards=step.cards))
+            elif step.kind == "private":
+                await self._ephemeral(origin, Reply(cards=step.cards, private=True))
             else:
-                await self._public(origin, reply)
-        for followup in reply.followups:  # e.g. a lead's private answer key
-            await self._deliver(origin, followup)
+                public = Reply(cards=step.cards, thread_title=step.open_thread, anchor=step.anchor)
+                await self._public(origin, public)
 
-    async def _open_form(self, origin: Origin, reply: Reply) -> None:
-        assert reply.form is not None
-        view = render.form_view(reply.form, channel_id=origin.actor.channel_id)
+    async def _open_form(self, origin: Origin, form: Form) -> None:
+        view = render.form_view(form, channel_id=origin.actor.channel_id)
         try:
             if not origin.trigger_id:
                 raise PlatformError("no trigger id", status=400)

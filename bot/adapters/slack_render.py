@@ -23,7 +23,6 @@ FIELD_TEXT = 2000
 MAX_FIELDS = 10
 HEADER_TEXT = 150
 BUTTON_TEXT = 75
-BUTTON_VALUE = 2000
 CONTEXT_TEXT = 2000
 MAX_BUTTONS = 25
 MESSAGE_BLOCKS = 50
@@ -198,7 +197,6 @@ def card_blocks(card: Card, *, seen_action_ids: set[str] | None = None) -> list[
             "type": "button",
             "text": {"type": "plain_text", "text": plain(button.label, BUTTON_TEXT), "emoji": True},
             "action_id": action_id,
-            "value": button.action.arg[:BUTTON_VALUE],
         }
         if button.style in _STYLES:
             element["style"] = _STYLES[button.style]

@@ -23,19 +23,6 @@ class Actor:
     is_lead: bool = False
 
 
-def parse_user(text: str) -> tuple[str, str | None]:
-    """A member as typed: `<@123>`, `<@U1|ann>`, `@ann` or `ann` as (platform id, name).
-
-    Adapters write users they know as `<@id|display name>` so that the engine can show a
-    name for someone who has not used the bot yet.
-    """
-    text = text.strip()
-    if text.startswith("<@") and text.endswith(">"):
-        ref, _, name = text[2:-1].lstrip("!").partition("|")
-        return ref, name.strip() or None
-    return text.lstrip("@"), None
-
-
 @dataclass(frozen=True)
 class Place:
     """An actor resolved against the store, with the timezones that apply."""

@@ -1,4 +1,9 @@
-"""The engine: one object that adapters call, built once by the composition root."""
+"""The engine: dispatch of registered commands and actions, permissions, metrics, refusals.
+
+Features (under `bot/features`) declare what they do; the engine runs it: it parses or checks
+the options, checks who may run a command and where, calls the handler, turns a `Refusal`
+into the private error reply, applies the declared visibility, and logs one line per command.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,20 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.clock import utcnow
-from bot.engine import commands
-from bot.engine.account import Account
-from bot.engine.actors import Actor, parse_user
+from bot.engine.actors import Actor, Place, resolve
 from bot.engine.content import Bank
-from bot.engine.messages import Action, Reply
-from bot.engine.mock import LEADS_ONLY, Mock
-from bot.engine.practice import Practice
-from bot.engine.progress import Progress
-from bot.engine.schedules import Schedules, Subscriptions
+from bot.engine.messages import Action, Delivery, Refusal, Reply
+from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
+
+Listener = Callable[[], Awaitable[None]]
 
 
 class Observer(Protocol):
@@ -31,6 +34,8 @@ class Observer(Protocol):
 
     def answer(self, platform: str) -> None: ...
 
+    def rounds_open(self, count: int) -> None: ...
+
 
 class _Silent:
     def command(self, name: str, platform: str, seconds: float, outcome: str) -> None:
@@ -39,9 +44,37 @@ class _Silent:
     def answer(self, platform: str) -> None:
         pass
 
+    def rounds_open(self, count: int) -> None:
+        pass
+
+
+@dataclass
+class Kit:
+    """What every feature is built with: the store, the bank, the clock and shared hooks."""
+
+    store: Store
+    bank: Bank
+    default_timezone: str = "UTC"
+    clock: Callable[[], datetime] = utcnow
+    rng: random.Random = field(default_factory=random.Random)
+    observer: Observer = field(default_factory=_Silent)
+    # Told after any change to what the scheduler posts (it reloads its jobs).
+    listeners: list[Listener] = field(default_factory=list)
+
+    async def place(self, actor: Actor) -> Place:
+        return await resolve(self.store, actor, default_timezone=self.default_timezone)
+
+    async def changed(self) -> None:
+        for listener in self.listeners:
+            await listener()
+
 
 class Engine:
-    """Member commands, button actions and form submissions, as neutral replies."""
+    """Member commands, button actions and form submissions, as neutral replies.
+
+    Installed features are reachable as attributes (`engine.practice`), for the scheduler,
+    the command line and tests.
+    """
 
     def __init__(
         self,
@@ -53,160 +86,156 @@ class Engine:
         rng: random.Random | None = None,
         observer: Observer | None = None,
     ):
-        self.store = store
-        self.bank = bank
-        self.clock = clock
-        self.observer: Observer = observer or _Silent()
-        self.practice = Practice(
+        self.kit = Kit(
             store=store,
             bank=bank,
             default_timezone=default_timezone,
             clock=clock,
-            rng=rng,
-            on_answer=self.observer.answer,
+            rng=rng or random.Random(),
+            observer=observer or _Silent(),
         )
-        self.progress = Progress(
-            store=store, bank=bank, default_timezone=default_timezone, clock=clock
-        )
-        self.account = Account(store=store, default_timezone=default_timezone)
-        self.schedules = Schedules(store=store, bank=bank, default_timezone=default_timezone)
-        self.mock = Mock(
-            store=store, bank=bank, default_timezone=default_timezone, clock=clock, rng=rng
-        )
-        self.subscriptions = Subscriptions(
-            store=store, bank=bank, default_timezone=default_timezone, schedules=self.schedules
-        )
+        self.store, self.bank, self.clock = store, bank, clock
+        self.observer = self.kit.observer
+        self.registry = Registry(bank)
+
+    def install(self, name: str, feature: Any) -> None:
+        """Add a feature: its commands, actions and jobs join the registry."""
+        self.registry.add_feature(name, feature)
+
+    def __getattr__(self, name: str) -> Any:
+        features = self.__dict__.get("registry").features if "registry" in self.__dict__ else {}
+        if name in features:
+            return features[name]
+        raise AttributeError(name)
 
     async def close(self) -> None:
-        await self.practice.close()
+        for feature in self.registry.features.values():
+            if hasattr(feature, "close"):
+                await feature.close()
+
+    # Commands -------------------------------------------------------------------------------
 
     async def run_text(self, actor: Actor, text: str, *, prefix: str = "/prep ") -> Reply:
         """Run a command typed as text (`question python hard`, `/prep grade good`)."""
-        name, rest = commands.split_command(text)
-        known = name if name in commands.BY_NAME else "unknown" if name else "help"
-        return await self._observed(known, actor, self._run_text(actor, name, rest, prefix))
+        started = time.perf_counter()
+        try:
+            cmd, values = self.registry.parse(text, prefix=prefix)
+        except Refusal as exc:
+            self._observe("unknown", actor, started, "refused")
+            return Reply.error(exc.message)
+        return await self.invoke(actor, cmd, values, prefix=prefix, started=started)
+
+    async def invoke(
+        self,
+        actor: Actor,
+        cmd: Command,
+        values: dict[str, Any],
+        *,
+        prefix: str = "/prep ",
+        started: float | None = None,
+    ) -> Reply:
+        """Run a command with typed option values (Discord's, or parsed from text)."""
+
+        async def work() -> Reply:
+            allow(actor, cmd.who, cmd.where, cmd.refusal)
+            checked = self.registry.check(cmd, values, prefix=prefix)
+            reply = await cmd.handler(actor, **checked)
+            return visible(reply, cmd.private_for(actor.is_dm))
+
+        return await self._observed(cmd.name, actor, work(), started)
 
     async def run_action(
         self, actor: Actor, action: Action, form: dict[str, str] | None = None
     ) -> Reply:
-        """Run a button click or form submission routed by its `Action`."""
-        return await self._observed(
-            f"button:{action.verb}", actor, self._run_action(actor, action, form)
-        )
+        """Run a button click or form submission."""
+        spec = self.registry.actions.get(action.verb)
+        if spec is None:
+            return Reply.error("That button is no longer supported; try `/prep help`.")
 
-    async def _observed(self, name: str, actor: Actor, work: Awaitable[Reply]) -> Reply:
-        """Log one line per command and report it to the observer."""
-        started = time.perf_counter()
+        async def work() -> Reply:
+            allow(actor, spec.who, frozenset({"channel", "dm"}), "")
+            if spec.target is not None and not isinstance(action.target, spec.target):
+                raise Refusal("That button is no longer supported; try `/prep help`.")
+            reply = await spec.handler(actor, action.target, form)
+            return visible(reply, spec.visibility == "private" or actor.is_dm)
+
+        return await self._observed(f"button:{action.verb}", actor, work())
+
+    async def run_custom_id(
+        self, actor: Actor, custom_id: str, form: dict[str, str] | None = None
+    ) -> Reply:
+        """Run a click or form by the id the platform sent back (`prep:v2:...`)."""
+        try:
+            spec, target = self.registry.decode(custom_id)
+        except Refusal as exc:
+            # Not one of ours: no metric label or log line carries the raw id.
+            self._observe("button:unknown", actor, time.perf_counter(), "refused")
+            return Reply.error(exc.message)
+        return await self.run_action(actor, Action(spec.verb, target), form)
+
+    async def _observed(
+        self, name: str, actor: Actor, work: Awaitable[Reply], started: float | None = None
+    ) -> Reply:
+        """Refusals become the private error reply; one log line and metric per command."""
+        started = started or time.perf_counter()
         outcome = "error"
         try:
             reply = await work
-            outcome = "refused" if _is_refusal(reply) else "ok"
+            outcome = "ok"
             return reply
+        except Refusal as exc:
+            outcome = "refused"
+            return Reply.error(exc.message)
         finally:
-            seconds = time.perf_counter() - started
-            self.observer.command(name, actor.platform, seconds, outcome)
-            log.info(
-                "%s %s by %s: %s in %.0f ms",
-                actor.platform,
-                name,
-                actor.user_id,
-                outcome,
-                seconds * 1000,
-                extra={"command": name, "platform": actor.platform, "duration_ms": seconds * 1000},
-            )
+            self._observe(name, actor, started, outcome)
 
-    async def _run_text(self, actor: Actor, name: str, rest: str, prefix: str) -> Reply:
-        args = rest.split()
-        if not name or name == "help":
-            return commands.help_reply(prefix=prefix)
-        match name:
-            case "today":
-                return await self.practice.today(actor)
-            case "question":
-                if len(args) > 2:
-                    return commands.usage_reply(name, prefix=prefix)
-                return await self.practice.question(actor, *args)
-            case "answer":
-                return await self.practice.answer(actor, rest)
-            case "reveal":
-                return await self.practice.reveal(actor)
-            case "grade":
-                if len(args) != 1:
-                    return commands.usage_reply(name, prefix=prefix)
-                return await self.practice.grade(actor, args[0])
-            case "skip":
-                return await self.practice.skip(actor)
-            case "streak":
-                return await self.progress.streak(actor, _user_arg(rest))
-            case "stats":
-                return await self.progress.stats(actor, _user_arg(rest))
-            case "leaderboard":
-                return await self.progress.leaderboard(actor, args[0] if args else None)
-            case "topics":
-                return self.progress.topics()
-            case "timezone":
-                return await self.account.timezone(actor, rest or None)
-            case "subscribe":
-                return await self.subscriptions.subscribe(actor, rest)
-            case "unsubscribe":
-                return await self.subscriptions.unsubscribe(actor)
-            case "schedule":
-                return await self.schedules.run(actor, rest)
-            case "mock":
-                return await self.mock.run(actor, rest)
-            case "forget-me":
-                return await self.account.forget_me(actor, confirmed=rest.lower() == "confirm")
-        return commands.unknown_reply(name, prefix=prefix)
+    def _observe(self, name: str, actor: Actor, started: float, outcome: str) -> None:
+        seconds = time.perf_counter() - started
+        self.observer.command(name, actor.platform, seconds, outcome)
+        log.info(
+            "%s %s by %s: %s in %.0f ms",
+            actor.platform,
+            name,
+            actor.user_id,
+            outcome,
+            seconds * 1000,
+            extra={"command": name, "platform": actor.platform, "duration_ms": seconds * 1000},
+        )
+
+    # Hooks for adapters and the scheduler -------------------------------------------------------
 
     async def anchor(self, key: str, thread_ref: str) -> None:
-        """An adapter reports where a reply with `anchor=key` opened its thread."""
-        kind, _, ident = key.partition(":")
-        if kind == "mock" and ident.isdigit():
-            await self.mock.rounds.update_round(int(ident), thread_ref=thread_ref)
+        """An adapter reports where a reply with `anchor=key` (`<feature>:<id>`) opened its
+        thread; the feature that asked is told."""
+        name, _, ident = key.partition(":")
+        feature = self.registry.features.get(name)
+        if feature is not None and hasattr(feature, "anchor"):
+            await feature.anchor(ident, thread_ref)
 
     async def home(self, actor: Actor) -> Reply:
         """The member's overview (streak, freezes, recent answers, a practice button)."""
-        return await self.progress.home(actor)
+        return await self.registry.features["progress"].home(actor)
 
-    async def _run_action(self, actor: Actor, action: Action, form: dict[str, str] | None) -> Reply:
-        match action.verb:
-            case "answer":
-                return self.practice.answer_form(action.arg)
-            case "submit":
-                text = (form or {}).get("answer")
-                return await self.practice.answer(actor, text, action.arg, submitted=True)
-            case "reveal":
-                return await self.practice.reveal(actor, action.arg)
-            case "skip":
-                return await self.practice.skip(actor, action.arg)
-            case "grade":
-                rating, _, question_id = action.arg.partition(".")
-                return await self.practice.grade(actor, rating, f"q{question_id}")
-            case "forget":
-                return await self.account.forget_me(actor, confirmed=action.arg == "confirm")
-            case "practice":
-                return await self.practice.question(actor)
-            case "mockanswer":
-                return await self.mock.answer_form(action.arg)
-            case "mocksubmit":
-                text = (form or {}).get("answer", "")
-                item = int(action.arg) if action.arg.isdigit() else None
-                return await self.mock.answer(actor, text, item)
-            case "mockscore" | "mocknext":
-                if not actor.is_lead:
-                    return Reply.error(LEADS_ONLY)
-                round_id, _, score = action.arg.partition(".")
-                if action.verb == "mocknext":
-                    return await self.mock.next(actor)
-                return await self.mock.score(actor, int(score or 0), round_id=int(round_id or 0))
-        return Reply.error("That button is no longer supported; try `/prep help`.")
+    async def run_jobs(self) -> list[Delivery]:
+        """Run every registered job once; what they want posted, in order."""
+        deliveries: list[Delivery] = []
+        for job in self.registry.jobs:
+            deliveries += await job.handler()
+        return deliveries
 
 
-def _is_refusal(reply: Reply) -> bool:
-    """An error reply: a private card with no title (see `Reply.error`)."""
-    return reply.private and len(reply.cards) == 1 and not reply.cards[0].title
+def allow(actor: Actor, who: Role, where: frozenset[str], refusal: str) -> None:
+    """Refuse someone without the role, or a command run where it does not belong."""
+    if who >= Role.ADMIN and not actor.is_admin:
+        raise Refusal(refusal or ADMINS_ONLY)
+    if who >= Role.LEAD and not (actor.is_lead or actor.is_admin):
+        raise Refusal(refusal or LEADS_ONLY)
+    if actor.is_dm and "dm" not in where:
+        raise Refusal("That belongs to a channel: run it in the channel it is about.")
+    if not actor.is_dm and "channel" not in where:
+        raise Refusal("That works in a direct message with the bot.")
 
 
-def _user_arg(text: str) -> str | None:
-    """A user argument as typed (`<@123>`, `<@U1|ann>`, `@name` or a plain id) as its id."""
-    return parse_user(text)[0] if text.strip() else None
+def visible(reply: Reply, private: bool) -> Reply:
+    """The declared visibility on the reply itself (followups keep their own)."""
+    return reply if reply.private == private else replace(reply, private=private)

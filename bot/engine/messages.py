@@ -6,34 +6,55 @@ Adapters neutralise mentions in everything they send; the engine never has to.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
 
 ID_PREFIX = "prep"
-ID_VERSION = "v1"
+ID_VERSION = "v2"
+LEGACY_VERSION = "v1"  # ids on messages posted by earlier releases: still decoded
 MAX_CUSTOM_ID = 100  # Discord's custom_id limit; Slack allows 255
+
+
+class Refusal(Exception):
+    """The member can't do that (or typed it wrong): said privately, nothing changes.
+
+    Raised anywhere below a command or button handler; the engine turns it into the private
+    error reply in one place.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
 
 
 @dataclass(frozen=True)
 class Action:
-    """What a button or form does: a verb plus its routing argument."""
+    """What a button or form does: a verb plus its typed target (a small frozen dataclass).
+
+    The target's fields (int, str, bool or None) travel in the id in declaration order:
+    `prep:v2:<verb>:<field>:<field>`. Only the last field may hold a colon.
+    """
 
     verb: str
-    arg: str = ""
+    target: Any = None
 
     def encode(self) -> str:
-        """`prep:v1:<verb>:<arg>`, the id stored on the platform's button or form."""
-        custom_id = f"{ID_PREFIX}:{ID_VERSION}:{self.verb}:{self.arg}"
+        """`prep:v2:<verb>[:<field>...]`, the id stored on the platform's button or form."""
+        parts = [ID_PREFIX, ID_VERSION, self.verb]
+        if self.target is not None:
+            parts += [_encode_field(getattr(self.target, f.name)) for f in fields(self.target)]
+        custom_id = ":".join(parts)
         if len(custom_id) > MAX_CUSTOM_ID:
             raise ValueError(f"custom id over {MAX_CUSTOM_ID} characters: {custom_id!r}")
         return custom_id
 
-    @classmethod
-    def decode(cls, custom_id: str) -> Action | None:
-        """The action of one of our ids, or None for anything else (or another version)."""
-        parts = custom_id.split(":", 3)
-        if len(parts) != 4 or parts[0] != ID_PREFIX or parts[1] != ID_VERSION or not parts[2]:
-            return None
-        return cls(verb=parts[2], arg=parts[3])
+
+def _encode_field(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -140,3 +161,13 @@ class Reply:
         parts = [card.plain_text() for card in self.cards]
         parts += [followup.plain_text() for followup in self.followups]
         return "\n\n".join(parts)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A reply a job wants posted: on `platform`, in `channel_id` (or its `in_thread`)."""
+
+    platform: str
+    channel_id: str
+    reply: Reply
+    label: str = ""  # for logs: what it is (e.g. "mock round 12")

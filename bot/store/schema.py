@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 metadata = MetaData(
@@ -186,6 +187,8 @@ member_stats = Table(
     ),
 )
 
+ONE_OPEN_ROUND = "uq_mock_rounds_one_open"
+
 mock_rounds = Table(
     "mock_rounds",
     metadata,
@@ -206,6 +209,15 @@ mock_rounds = Table(
     Column("warned_at", DateTime),
     Column("ended_at", DateTime),
     Index("ix_mock_rounds_place", "server_id", "channel_id", "status"),
+    # One open round per channel: two instances starting a round at once cannot both win.
+    Index(
+        ONE_OPEN_ROUND,
+        "server_id",
+        "channel_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 mock_items = Table(

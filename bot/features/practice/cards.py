@@ -1,6 +1,8 @@
-"""Cards shared by the engine's commands: a question, its reference answer, grade buttons."""
+"""Practice cards and button targets: a question, its reference answer, grade buttons."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from bot.engine.content import Bank, Question
 from bot.engine.messages import Action, Button, Card, Field
@@ -8,7 +10,39 @@ from bot.engine.messages import Action, Button, Card, Field
 DIFFICULTY_MARK = {"easy": "Easy", "medium": "Medium", "hard": "Hard"}
 
 
-def question_card(bank: Bank, q: Question, *, target: str, heading: str) -> Card:
+@dataclass(frozen=True)
+class Ask:
+    """Which question a button is about: a channel's daily post, or one question by id.
+
+    Both empty: the member's current question.
+    """
+
+    post_id: int | None = None
+    question_id: str | None = None
+
+    @classmethod
+    def legacy(cls, arg: str) -> Ask | None:
+        """A `prep:v1:` argument: `p<post id>`, `q<question id>` or empty."""
+        if arg.startswith("p") and arg[1:].isdigit():
+            return cls(post_id=int(arg[1:]))
+        if arg.startswith("q") and len(arg) > 1:
+            return cls(question_id=arg[1:])
+        return cls() if not arg else None
+
+
+@dataclass(frozen=True)
+class GradeTarget:
+    rating: int  # 1 Again .. 4 Easy
+    question_id: str
+
+    @classmethod
+    def legacy(cls, arg: str) -> GradeTarget | None:
+        """A `prep:v1:` argument: `<rating>.<question id>`."""
+        rating, _, question_id = arg.partition(".")
+        return cls(int(rating), question_id) if rating.isdigit() and question_id else None
+
+
+def question_card(bank: Bank, q: Question, *, target: Ask, heading: str) -> Card:
     """The question with Answer / Reveal / Skip buttons routed to `target`."""
     topic = bank.topics[q.topic].title if q.topic in bank.topics else q.topic
     return Card(
@@ -29,10 +63,10 @@ def question_card(bank: Bank, q: Question, *, target: str, heading: str) -> Card
 
 def grade_buttons(question_id: str) -> tuple[Button, ...]:
     return (
-        Button("Again", Action("grade", f"1.{question_id}"), style="danger"),
-        Button("Hard", Action("grade", f"2.{question_id}")),
-        Button("Good", Action("grade", f"3.{question_id}"), style="success"),
-        Button("Easy", Action("grade", f"4.{question_id}"), style="primary"),
+        Button("Again", Action("grade", GradeTarget(1, question_id)), style="danger"),
+        Button("Hard", Action("grade", GradeTarget(2, question_id))),
+        Button("Good", Action("grade", GradeTarget(3, question_id)), style="success"),
+        Button("Easy", Action("grade", GradeTarget(4, question_id)), style="primary"),
     )
 
 

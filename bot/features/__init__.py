@@ -1,0 +1,37 @@
+"""Features: one package each, holding its commands, actions, jobs, cards and queries.
+
+`build_engine` is how the composition root (and the tests) get an engine with every
+shipped feature installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.core import Engine
+
+
+def install_all(engine: Engine) -> Engine:
+    """Install every shipped feature, in the order help lists them."""
+    from bot.features.account import Account
+    from bot.features.help import Help
+    from bot.features.mock import Mock
+    from bot.features.practice import Practice
+    from bot.features.progress import Progress
+    from bot.features.schedules import Schedules
+    from bot.features.subscriptions import Subscriptions
+
+    kit = engine.kit
+    engine.install("practice", Practice(kit))
+    engine.install("progress", Progress(kit))
+    engine.install("account", Account(kit))
+    engine.install("subscriptions", Subscriptions(kit))
+    engine.install("help", Help(engine.registry))
+    engine.install("mock", Mock(kit))
+    engine.install("schedules", Schedules(kit))
+    return engine
+
+
+def build_engine(**kwargs: Any) -> Engine:
+    """An engine with every shipped feature (keyword arguments as for `Engine`)."""
+    return install_all(Engine(**kwargs))

@@ -1,0 +1,254 @@
+"""Practice: today's question, practice questions, answers, reveal and grading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.engine.actors import Actor, Place
+from bot.engine.core import Kit
+from bot.engine.grading import covered_points
+from bot.engine.messages import Action, Card, Form, FormField, Refusal, Reply
+from bot.engine.options import Option
+from bot.engine.registry import action, command
+from bot.features.practice.cards import Ask, GradeTarget, question_card, reference_card
+from bot.features.practice.daily import Daily, dm_channel, split_list
+from bot.features.practice.recording import Activity, Recorder
+from bot.features.practice.review import RATING_NAMES, RATINGS
+from bot.features.practice.selection import pick
+
+MAX_ANSWER_CHARS = 4000
+NOTHING_YET = "There is {} yet: try `today` or `question`."
+
+
+class Practice:
+    """Member-facing practice commands and buttons."""
+
+    def __init__(self, kit: Kit):
+        self.kit = kit
+        self.daily = Daily(kit.store, kit.bank)
+        self.recorder = Recorder(kit.store)
+
+    async def close(self) -> None:
+        await self.recorder.close()
+
+    async def place(self, actor: Actor) -> Place:
+        return await self.kit.place(actor)
+
+    # Used by the scheduler: the channel's question of the day and how it is posted.
+    async def question_of_the_day(self, **where: Any) -> Any:
+        return await self.daily.for_day(**where)
+
+    def daily_reply(self, post: Any, **how: Any) -> Reply:
+        return self.daily.reply(post, **how)
+
+    # Commands ---------------------------------------------------------------------------------
+
+    @command(
+        "today",
+        summary="Today's question of this channel (in a DM: your own)",
+        visibility="public",
+    )
+    async def today(self, actor: Actor) -> Reply:
+        place = await self.kit.place(actor)
+        now = self.kit.clock()
+        if actor.is_dm:
+            sub = await self.kit.store.subscription(place.server.id, place.member.id)
+            where = {
+                "day": place.member_day(now),
+                "channel_id": dm_channel(actor.user_id),
+                "topics": split_list(sub.topics if sub else ""),
+            }
+        else:
+            schedule = place.schedule
+            where = {
+                "day": place.channel_day(now),
+                "channel_id": actor.channel_id,
+                "topics": split_list(schedule.topics if schedule else ""),
+                "difficulty": schedule.difficulty if schedule else None,
+                "schedule_id": schedule.id if schedule else None,
+            }
+        post = await self.daily.for_day(server_id=place.server.id, **where)
+        if self.kit.bank.get(post.question_id) is None:
+            raise Refusal("Today's question is no longer in the bank; try `question`.")
+        await self.kit.store.set_current_question(
+            place.server.id, place.member.id, post.question_id, post.id
+        )
+        return self.daily.reply(post, private=actor.is_dm)
+
+    @command(
+        "question",
+        summary="A practice question now: due reviews first, then new ones",
+        options=(
+            Option("topic", "topic", "Only this topic"),
+            Option("difficulty", "difficulty", "Only this difficulty"),
+        ),
+    )
+    async def question(
+        self, actor: Actor, topic: str | None = None, difficulty: str | None = None
+    ) -> Reply:
+        return await self._practice(actor, (topic,) if topic else (), difficulty)
+
+    async def _practice(
+        self,
+        actor: Actor,
+        topics: tuple[str, ...],
+        level: str | None,
+        exclude: str = "",
+        place: Place | None = None,
+    ) -> Reply:
+        place = place or await self.kit.place(actor)
+        q, why = await pick(self.kit, place, topics, level, exclude)
+        if q is None:
+            raise Refusal("No question matches that topic and difficulty.")
+        await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
+        target = Ask(question_id=q.id)
+        card = question_card(self.kit.bank, q, target=target, heading=f"Practice · {why}")
+        return Reply(cards=(card,), private=True)
+
+    @command(
+        "answer",
+        summary="Answer your current question (without text: opens a form)",
+        options=(Option("text", "text", "Your answer; leave out to write it in a form"),),
+    )
+    async def answer(self, actor: Actor, text: str | None = None) -> Reply:
+        return await self.record_answer(actor, text, Ask())
+
+    @command("reveal", summary="The reference answer and key points, only to you")
+    async def reveal(self, actor: Actor, target: Ask | None = None) -> Reply:
+        place = await self.kit.place(actor)
+        q, post_id = await self._resolve(place, target or Ask())
+        if q is None:
+            raise Refusal(NOTHING_YET.format("nothing to reveal"))
+        await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, post_id)
+        return Reply(cards=(reference_card(q, title="Reference answer"),), private=True)
+
+    @command(
+        "grade",
+        summary="Grade yourself on your current question",
+        options=(
+            Option("rating", "choice", "How did it go?", required=True, choices=tuple(RATINGS)),
+        ),
+    )
+    async def grade(self, actor: Actor, rating: str) -> Reply:
+        return await self.record_grade(actor, RATINGS[rating], Ask())
+
+    @command("skip", summary="Skip this one and get another practice question")
+    async def skip(self, actor: Actor, target: Ask | None = None) -> Reply:
+        """Not this one: another practice question instead."""
+        place = await self.kit.place(actor)
+        q = (await self._resolve(place, target))[0] if target else None
+        return await self._practice(actor, (), None, exclude=q.id if q else "", place=place)
+
+    # Buttons and forms --------------------------------------------------------------------------
+
+    @action("answer", target=Ask, hint="answer <your text>", legacy=Ask.legacy)
+    async def answer_button(self, actor: Actor, target: Ask, form: object) -> Reply:
+        return self.answer_form(target)
+
+    @action("submit", target=Ask, legacy=Ask.legacy)
+    async def submit_button(self, actor: Actor, target: Ask, form: dict | None) -> Reply:
+        text = (form or {}).get("answer")
+        return await self.record_answer(actor, text, target, submitted=True)
+
+    @action("reveal", target=Ask, hint="reveal", legacy=Ask.legacy)
+    async def reveal_button(self, actor: Actor, target: Ask, form: object) -> Reply:
+        return await self.reveal(actor, target)
+
+    @action("skip", target=Ask, hint="skip", legacy=Ask.legacy)
+    async def skip_button(self, actor: Actor, target: Ask, form: object) -> Reply:
+        return await self.skip(actor, target)
+
+    @action(
+        "grade", target=GradeTarget, hint="grade again|hard|good|easy", legacy=GradeTarget.legacy
+    )
+    async def grade_button(self, actor: Actor, target: GradeTarget, form: object) -> Reply:
+        if target.rating not in RATING_NAMES:
+            raise Refusal("Grade with one of: again, hard, good, easy.")
+        return await self.record_grade(actor, target.rating, Ask(question_id=target.question_id))
+
+    @action("practice", hint="question")
+    async def practice_button(self, actor: Actor, target: None, form: object) -> Reply:
+        return await self.question(actor)
+
+    # Answer, reveal, grade --------------------------------------------------------------------
+
+    async def _resolve(self, place: Place, target: Ask) -> tuple[Any, int | None]:
+        """The question a button points at, else the member's current one."""
+        bank, store = self.kit.bank, self.kit.store
+        if target.post_id is not None:
+            post = await store.post(target.post_id)
+            if post is None or post.server_id != place.server.id:
+                return None, None
+            return bank.get(post.question_id), post.id
+        if target.question_id:
+            return bank.get(target.question_id), None
+        stats = await store.stats(place.server.id, place.member.id)
+        if stats is None or not stats.current_question_id:
+            return None, None
+        return bank.get(stats.current_question_id), stats.current_post_id
+
+    def answer_form(self, target: Ask) -> Reply:
+        """The form that collects an answer (Discord modal, Slack modal)."""
+        field = FormField(
+            name="answer",
+            label="Your answer",
+            max_length=MAX_ANSWER_CHARS,
+            placeholder="Answer as you would in the interview. Markdown is fine.",
+        )
+        return Reply(form=Form("Your answer", Action("submit", target), (field,)), private=True)
+
+    async def record_answer(
+        self, actor: Actor, text: str | None, target: Ask, *, submitted: bool = False
+    ) -> Reply:
+        """Record an answer; without text, open the form (an empty form is refused)."""
+        text = (text or "").strip()
+        if not text and submitted:
+            raise Refusal("Your answer was empty, so nothing was saved. Write a few lines.")
+        if not text:
+            return self.answer_form(target)
+        if len(text) > MAX_ANSWER_CHARS:
+            raise Refusal(
+                f"Your answer is {len(text):,} characters; the limit is {MAX_ANSWER_CHARS:,}. "
+                "Shorten it and send it again (nothing was saved)."
+            )
+        place = await self.kit.place(actor)
+        q, post_id = await self._resolve(place, target)
+        if q is None:
+            raise Refusal(NOTHING_YET.format("no question to answer"))
+        now = self.kit.clock()
+        covered = tuple(covered_points(text, q.key_points))
+        activity = Activity(
+            place.server.id, place.member.id, place.member_day(now), now, q, post_id, text, covered
+        )
+        result = await self.recorder.submit(activity)
+        self.kit.observer.answer(actor.platform)
+        days = result.streak.current
+        summary = Card(
+            title="Answer saved",
+            body=(
+                f"You covered **{sum(covered)} of {len(covered)}** key points. "
+                f"Streak: **{days}** day{'s' * (days != 1)}."
+            ),
+            tone="success",
+        )
+        reference = reference_card(q, covered=list(covered), title="Reference answer")
+        return Reply(cards=(summary, reference), private=True)
+
+    async def record_grade(self, actor: Actor, rating: int, target: Ask) -> Reply:
+        place = await self.kit.place(actor)
+        q, post_id = await self._resolve(place, target)
+        if q is None:
+            raise Refusal(NOTHING_YET.format("nothing to grade"))
+        now = self.kit.clock()
+        activity = Activity(
+            place.server.id, place.member.id, place.member_day(now), now, q, post_id, rating=rating
+        )
+        result = await self.recorder.submit(activity)
+        assert result.due is not None
+        days = max(0, round((result.due - now).total_seconds() / 86400))
+        when = "tomorrow" if days <= 1 else f"in {days} days"
+        body = (
+            f"Graded **{RATING_NAMES[rating].title()}**. You'll see it again {when} "
+            f"({result.due:%a %d %b}). Streak: **{result.streak.current}**."
+        )
+        return Reply(cards=(Card(title="Graded", body=body, tone="success"),), private=True)

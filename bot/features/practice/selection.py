@@ -1,0 +1,38 @@
+"""Which practice question next: due reviews first, then unseen ones from weak topics."""
+
+from __future__ import annotations
+
+from bot.engine.actors import Place
+from bot.engine.content import Question
+from bot.engine.core import Kit
+
+
+async def pick(
+    kit: Kit, place: Place, topics: tuple[str, ...], difficulty: str | None, exclude: str = ""
+) -> tuple[Question | None, str]:
+    """Due reviews first, then unseen questions leaning to the member's weakest topics."""
+    candidates = {q.id: q for q in kit.bank.select(topics, difficulty) if q.id != exclude}
+    if not candidates:
+        return None, ""
+    store, rng = kit.store, kit.rng
+    for qid in await store.due_reviews(place.member.id, kit.clock()):
+        if qid in candidates:
+            return candidates[qid], "due for review"
+    seen = await store.seen_questions(place.member.id)
+    unseen = [q for q in candidates.values() if q.id not in seen]
+    if not unseen:
+        return rng.choice(sorted(candidates.values(), key=lambda q: q.id)), "a repeat"
+    results = await store.topic_results(place.member.id)
+    by_topic: dict[str, list[Question]] = {}
+    for q in sorted(unseen, key=lambda q: q.id):
+        by_topic.setdefault(q.topic, []).append(q)
+    slugs = sorted(by_topic)
+    # Success rate with a prior of one pass and one fail: unknown topics sit in the middle.
+    weights = []
+    for slug in slugs:
+        graded, good = results.get(slug, (0, 0))
+        weakness = 1 - (good + 1) / (graded + 2)
+        weights.append(0.25 + weakness)
+    slug = rng.choices(slugs, weights=weights)[0]
+    weak = results.get(slug, (0, 0))[0] > 0 and weights[slugs.index(slug)] > 0.75
+    return rng.choice(by_topic[slug]), "a weak topic" if weak else "new to you"

@@ -1,0 +1,252 @@
+"""What the store returns: frozen records, one per table or query shape.
+
+Attribute names are the column names (and labels) of the query, so a record reads like the
+row it came from. Each record is built in one place, `from_row`, which picks its fields from
+the row by name: a column the record does not know is ignored, a missing one fails loudly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import date, datetime
+from functools import cache
+from typing import Any, Self
+
+
+@cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+class Record:
+    """Base of the store's records: built from a result row by column name."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_row(cls, row: Any) -> Self:
+        values = row._mapping
+        return cls(**{name: values[name] for name in _field_names(cls)})
+
+    @classmethod
+    def from_rows(cls, rows: Any) -> list[Self]:
+        return [cls.from_row(row) for row in rows]
+
+    @classmethod
+    def maybe(cls, row: Any) -> Self | None:
+        return None if row is None else cls.from_row(row)
+
+
+# Servers and members --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRef:
+    id: int
+    external_id: str
+    display_name: str
+    timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerRef:
+    id: int
+    external_id: str
+    default_timezone: str | None
+
+
+# Daily questions ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleRecord(Record):
+    """A channel's daily-question schedule (a `schedules` row)."""
+
+    id: int
+    server_id: int
+    channel_id: str
+    time_of_day: str
+    timezone: str
+    weekdays: str
+    topics: str
+    difficulty: str | None
+    grace_minutes: int
+    paused: bool
+    pause_reason: str | None
+    set_by: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleEntry(ScheduleRecord):
+    """A schedule with its server's platform and the server's platform id."""
+
+    platform: str
+    server_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRecord(Record):
+    """A member's own daily question by DM (a `subscriptions` row)."""
+
+    id: int
+    server_id: int
+    member_id: int
+    time_of_day: str
+    topics: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionEntry(SubscriptionRecord):
+    """A subscription with what posting needs: platform, member's platform id, timezones."""
+
+    platform: str
+    default_timezone: str | None
+    member_ref: str
+    member_timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord(Record):
+    """A channel's question of one local day (a `posts` row)."""
+
+    id: int
+    server_id: int
+    channel_id: str
+    schedule_id: int | None
+    local_date: date
+    question_id: str
+    cycle: int
+    claimed_by: str | None
+    claimed_at: datetime | None
+    message_ref: str | None
+    posted_at: datetime | None
+    created_at: datetime
+
+
+# Member practice state ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRecord(Record):
+    """A member's streak and counters on one server (a `member_stats` row)."""
+
+    server_id: int
+    member_id: int
+    current_streak: int
+    longest_streak: int
+    freezes: int
+    last_day: date | None
+    alive_until: date | None
+    answers_total: int
+    grades_total: int
+    week_key: str
+    week_answers: int
+    month_key: str
+    month_answers: int
+    current_question_id: str | None
+    current_post_id: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRecord(Record):
+    """A member's spaced-repetition state of one question (a `review_states` row)."""
+
+    member_id: int
+    question_id: str
+    topic: str
+    card: str
+    due: datetime
+    reps: int
+    lapses: int
+    last_rating: int
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSummary(Record):
+    """One of a member's recent answers: which question, when."""
+
+    question_id: str
+    created_at: datetime
+    local_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderRow:
+    member_id: int
+    display_name: str | None
+    external_id: str
+    current_streak: int
+    period_answers: int
+
+
+# Mock rounds ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRecord(Record):
+    """A mock-interview round (a `mock_rounds` row)."""
+
+    id: int
+    server_id: int
+    channel_id: str
+    thread_ref: str | None
+    lead_member_id: int | None
+    candidate_member_id: int | None
+    is_group: bool
+    topics: str
+    difficulty: str | None
+    question_count: int
+    minutes: int
+    status: str
+    started_at: datetime
+    deadline: datetime
+    warned_at: datetime | None
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundEntry(RoundRecord):
+    """An open round due for a warning or closing, with its server's platform."""
+
+    platform: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSummary(RoundRecord):
+    """A finished round with its candidate's and lead's names (for history)."""
+
+    candidate_name: str | None
+    candidate_ref: str | None
+    lead_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRecord(Record):
+    """One question of a round (a `mock_items` row)."""
+
+    id: int
+    round_id: int
+    position: int
+    question_id: str
+    asked_at: datetime | None
+    finished_at: datetime | None
+    score: int | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRecord(Record):
+    """A candidate's response to a round's question, with who gave it."""
+
+    id: int
+    item_id: int
+    member_id: int
+    text: str
+    created_at: datetime
+    display_name: str | None
+    external_id: str
