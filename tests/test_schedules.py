@@ -150,3 +150,15 @@ def test_schedule_import_from_yaml(tmp_path, monkeypatch, capsys):
     assert "#1 (11): `Mars/Base` is not a timezone" in err and "#2: each schedule" in err
     assert "Nothing was imported" in err
     assert len(asyncio.run(rows())) == 2
+
+
+async def test_admins_set_the_servers_default_timezone(engine: Engine):
+    admin = make_actor("boss", **ADMIN)
+    saved = await engine.run_text(admin, "schedule timezone asia/tokyo")
+    assert "Asia/Tokyo" in saved.cards[0].body
+    # A member with no timezone of their own, in a channel without a schedule, follows it.
+    assert "Asia/Tokyo" in (await engine.run_text(make_actor("ann"), "timezone")).cards[0].body
+    refused = await engine.run_text(make_actor("ann"), "schedule timezone Europe/Berlin")
+    assert "Only admins" in refused.cards[0].body
+    place = await engine.practice.place(make_actor("ann"))
+    assert place.server.default_timezone == "Asia/Tokyo"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import discord
 
 from bot.adapters.base import neutralise_discord
+from bot.adapters.markdown import split_fenced
 from bot.engine.messages import Button, Card, Form, Reply
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -28,8 +28,6 @@ INPUT_LABEL_LIMIT = 45
 INPUT_PLACEHOLDER_LIMIT = 100
 INPUT_VALUE_LIMIT = 4000
 INPUTS_PER_MODAL = 5
-FENCE_RESERVE = 20  # room kept for reopening a code fence (```python) in a split
-CLOSE_FENCE = "\n```"
 BLANK = "\u200b"  # Discord refuses empty field names and values
 
 COLOURS = {
@@ -93,43 +91,8 @@ def clip(text: str, limit: int) -> str:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Markdown split into chunks of at most `limit` characters.
-
-    Cuts fall between lines, else between words; a fenced code block cut in two is closed at
-    the end of one chunk and reopened at the start of the next, so both render as code.
-    """
-    if len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    lines: list[str] = []
-    size = 0
-    fence = ""  # the opening fence of the code block the current chunk ends inside, if any
-    for line in _pieces(text, limit - 2 * FENCE_RESERVE):
-        after = fence
-        if line.lstrip().startswith("```"):
-            after = "" if fence else line.strip()[:FENCE_RESERVE]
-        added = len(line) + bool(lines)
-        if lines and size + added + (len(CLOSE_FENCE) if after else 0) > limit:
-            chunks.append("\n".join(lines) + (CLOSE_FENCE if fence else ""))
-            lines, size = ([fence], len(fence)) if fence else ([], 0)
-            added = len(line) + bool(lines)
-        lines.append(line)
-        size += added
-        fence = after
-    if lines:
-        chunks.append("\n".join(lines))
-    return [c for c in chunks if c.strip()] or [text[:limit]]
-
-
-def _pieces(text: str, limit: int) -> Iterable[str]:
-    """Lines of `text`, with any line longer than `limit` broken at spaces (or hard)."""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            cut = line.rfind(" ", 0, limit)
-            cut = cut if cut > limit // 2 else limit
-            yield line[:cut]
-            line = line[cut:].lstrip(" ")
-        yield line
+    """Markdown split into chunks of at most `limit` characters, code fences kept whole."""
+    return split_fenced(text, limit)
 
 
 def card_embeds(card: Card) -> list[discord.Embed]:

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from bot.adapters.base import escape_slack
+from bot.adapters.markdown import split_fenced
 from bot.engine.messages import Card, Form, Reply
 
 Block = dict[str, Any]
@@ -109,43 +110,9 @@ def _split_line(line: str, limit: int) -> list[str]:
 
 
 def split_mrkdwn(text: str, limit: int = SECTION_TEXT) -> list[str]:
-    """mrkdwn in chunks of at most `limit` characters, split between lines where possible;
-    a chunk that ends inside a code block closes it and the next chunk reopens it."""
-    if len(text) <= limit:
-        return [text]
-    reserve = len(FENCE) * 2 + 2  # a closing and a reopening fence
-    budget = limit - reserve
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    in_code = False
-    chunk_opens_in_code = False
-
-    def flush() -> None:
-        nonlocal current, size, chunk_opens_in_code
-        body = "\n".join(current)
-        if chunk_opens_in_code:
-            body = f"{FENCE}\n{body}"
-        if in_code:
-            body = f"{body}\n{FENCE}"
-        if body.strip():
-            chunks.append(body)
-        current, size = [], 0
-        chunk_opens_in_code = in_code
-
-    for line in text.split("\n"):
-        for piece in _split_line(line, budget):
-            extra = len(piece) + (1 if current else 0)
-            if current and size + extra > budget:
-                flush()
-                extra = len(piece)
-            current.append(piece)
-            size += extra
-        if line.lstrip().startswith(FENCE):
-            in_code = not in_code
-    if current:
-        flush()
-    return chunks
+    """mrkdwn in chunks of at most `limit` characters, code fences kept whole, links and
+    entities never cut."""
+    return split_fenced(text, limit, break_line=_split_line)
 
 
 def _section(text: str) -> Block:

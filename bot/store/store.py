@@ -6,15 +6,15 @@ import time
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
 from bot.store import database
+from bot.store.posts import Posts
 from bot.store.records import (
     AnswerSummary,
     MemberRef,
-    PostRecord,
     ScheduleEntry,
     ScheduleRecord,
     ServerRef,
@@ -29,7 +29,6 @@ from bot.store.schema import (
     member_stats,
     members,
     mock_responses,
-    posts,
     review_states,
     schedules,
     servers,
@@ -43,7 +42,7 @@ __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 MEMBER_CACHE_SECONDS = 60.0
 
 
-class Store(Standings):
+class Store(Posts, Standings):
     """Every query prepbot makes; callers get frozen records (bot.store.records), never rows.
 
     `read()`, `write()` and `transaction()` come from `Transactions`; the leaderboard from
@@ -143,6 +142,16 @@ class Store(Standings):
         for key, (ref, _expires) in list(self._members.items()):
             if ref.id == member_id:
                 del self._members[key]
+
+    async def set_server_timezone(self, server_id: int, timezone: str) -> None:
+        """The server's default timezone, for channels and members without their own."""
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(servers).where(servers.c.id == server_id).values(default_timezone=timezone)
+            )
+        for key, ref in list(self._server_ids.items()):
+            if ref.id == server_id:
+                del self._server_ids[key]
 
     async def set_member_timezone(self, member_id: int, timezone: str) -> None:
         self._forget_cached(member_id)
@@ -278,143 +287,6 @@ class Store(Standings):
                 .join(members, members.c.id == subscriptions.c.member_id)
                 .order_by(subscriptions.c.id),
             )
-
-    # Posting exactly once ----------------------------------------------------------------
-
-    async def claim_post(self, post_id: int, *, owner: str, now: datetime, stale: datetime) -> bool:
-        """Take the right to post `post_id`; False if it is posted or claimed since `stale`."""
-        async with self.write() as tx:
-            result = await tx.conn.execute(
-                update(posts)
-                .where(
-                    posts.c.id == post_id,
-                    posts.c.posted_at.is_(None),
-                    (posts.c.claimed_by.is_(None)) | (posts.c.claimed_at < stale),
-                )
-                .values(claimed_by=owner, claimed_at=now)
-            )
-            return result.rowcount == 1
-
-    async def release_claim(self, post_id: int, *, owner: str) -> None:
-        """Give a claim back after a failed post, so that it is retried."""
-        async with self.write() as tx:
-            await tx.conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id, posts.c.claimed_by == owner)
-                .values(claimed_by=None, claimed_at=None)
-            )
-
-    async def mark_posted(self, post_id: int, *, message_ref: str, now: datetime) -> None:
-        async with self.write() as tx:
-            await tx.conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(message_ref=message_ref, posted_at=now)
-            )
-
-    async def previous_posted(
-        self, server_id: int, channel_id: str, before: date
-    ) -> PostRecord | None:
-        """The channel's latest posted day before `before` (to add its tally)."""
-        async with self.read() as tx:
-            return await tx.first(
-                PostRecord,
-                select(posts)
-                .where(
-                    posts.c.server_id == server_id,
-                    posts.c.channel_id == channel_id,
-                    posts.c.local_date < before,
-                    posts.c.message_ref.is_not(None),
-                )
-                .order_by(posts.c.local_date.desc())
-                .limit(1),
-            )
-
-    async def count_posted(self) -> int:
-        async with self.read() as tx:
-            return (
-                await tx.conn.execute(
-                    select(func.count()).select_from(posts).where(posts.c.posted_at.is_not(None))
-                )
-            ).scalar_one()
-
-    async def post_for_day(self, server_id: int, channel_id: str, day: date) -> PostRecord | None:
-        async with self.read() as tx:
-            return await tx.first(
-                PostRecord,
-                select(posts).where(
-                    posts.c.server_id == server_id,
-                    posts.c.channel_id == channel_id,
-                    posts.c.local_date == day,
-                ),
-            )
-
-    async def post(self, post_id: int) -> PostRecord | None:
-        async with self.read() as tx:
-            return await tx.first(PostRecord, select(posts).where(posts.c.id == post_id))
-
-    async def channel_cycle(self, server_id: int, channel_id: str) -> tuple[int, set[str]]:
-        """The channel's current rotation cycle and the questions already used in it."""
-        where = and_(posts.c.server_id == server_id, posts.c.channel_id == channel_id)
-        async with self.read() as tx:
-            cycle = (
-                await tx.conn.execute(select(func.max(posts.c.cycle)).where(where))
-            ).scalar_one()
-            if cycle is None:
-                return 0, set()
-            used = (
-                await tx.conn.execute(
-                    select(posts.c.question_id).where(where, posts.c.cycle == cycle)
-                )
-            ).scalars()
-            return cycle, set(used)
-
-    async def create_post(
-        self,
-        *,
-        server_id: int,
-        channel_id: str,
-        day: date,
-        question_id: str,
-        cycle: int,
-        schedule_id: int | None = None,
-    ) -> PostRecord:
-        """Create the channel's question for `day`; if another writer won, return theirs."""
-        values = {
-            "server_id": server_id,
-            "channel_id": channel_id,
-            "local_date": day,
-            "question_id": question_id,
-            "cycle": cycle,
-            "schedule_id": schedule_id,
-            "created_at": utcnow(),
-        }
-        async with self.write() as tx:
-            await tx.conn.execute(
-                # No conflict target: a concurrent writer may trip either unique constraint
-                # (channel and day, or schedule and day), and both mean "already there".
-                tx.insert(posts).values(**values).on_conflict_do_nothing()
-            )
-            row = (
-                await tx.conn.execute(
-                    select(posts).where(
-                        posts.c.server_id == server_id,
-                        posts.c.channel_id == channel_id,
-                        posts.c.local_date == day,
-                    )
-                )
-            ).one()
-            return PostRecord.from_row(row)
-
-    async def post_answer_count(self, post_id: int) -> int:
-        async with self.read() as tx:
-            return (
-                await tx.conn.execute(
-                    select(func.count(func.distinct(answers.c.member_id))).where(
-                        answers.c.post_id == post_id
-                    )
-                )
-            ).scalar_one()
 
     # Member practice state --------------------------------------------------------------
 

@@ -1,0 +1,151 @@
+"""Daily posts: each channel's question per local day, claimed and marked exactly once."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select, update
+
+from bot.clock import utcnow
+from bot.store.records import PostRecord
+from bot.store.schema import answers, posts
+from bot.store.transactions import Transactions
+
+
+class Posts(Transactions):
+    """The posts table: rotation, claims, and what was posted where."""
+
+    async def claim_post(self, post_id: int, *, owner: str, now: datetime, stale: datetime) -> bool:
+        """Take the right to post `post_id`; False if it is posted or claimed since `stale`."""
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                update(posts)
+                .where(
+                    posts.c.id == post_id,
+                    posts.c.posted_at.is_(None),
+                    (posts.c.claimed_by.is_(None)) | (posts.c.claimed_at < stale),
+                )
+                .values(claimed_by=owner, claimed_at=now)
+            )
+            return result.rowcount == 1
+
+    async def release_claim(self, post_id: int, *, owner: str) -> None:
+        """Give a claim back after a failed post, so that it is retried."""
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id, posts.c.claimed_by == owner)
+                .values(claimed_by=None, claimed_at=None)
+            )
+
+    async def mark_posted(self, post_id: int, *, message_ref: str, now: datetime) -> None:
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(posts)
+                .where(posts.c.id == post_id)
+                .values(message_ref=message_ref, posted_at=now)
+            )
+
+    async def previous_posted(
+        self, server_id: int, channel_id: str, before: date
+    ) -> PostRecord | None:
+        """The channel's latest posted day before `before` (to add its tally)."""
+        async with self.read() as tx:
+            return await tx.first(
+                PostRecord,
+                select(posts)
+                .where(
+                    posts.c.server_id == server_id,
+                    posts.c.channel_id == channel_id,
+                    posts.c.local_date < before,
+                    posts.c.message_ref.is_not(None),
+                )
+                .order_by(posts.c.local_date.desc())
+                .limit(1),
+            )
+
+    async def count_posted(self) -> int:
+        async with self.read() as tx:
+            return (
+                await tx.conn.execute(
+                    select(func.count()).select_from(posts).where(posts.c.posted_at.is_not(None))
+                )
+            ).scalar_one()
+
+    async def post_for_day(self, server_id: int, channel_id: str, day: date) -> PostRecord | None:
+        async with self.read() as tx:
+            return await tx.first(
+                PostRecord,
+                select(posts).where(
+                    posts.c.server_id == server_id,
+                    posts.c.channel_id == channel_id,
+                    posts.c.local_date == day,
+                ),
+            )
+
+    async def post(self, post_id: int) -> PostRecord | None:
+        async with self.read() as tx:
+            return await tx.first(PostRecord, select(posts).where(posts.c.id == post_id))
+
+    async def channel_cycle(self, server_id: int, channel_id: str) -> tuple[int, set[str]]:
+        """The channel's current rotation cycle and the questions already used in it."""
+        where = and_(posts.c.server_id == server_id, posts.c.channel_id == channel_id)
+        async with self.read() as tx:
+            cycle = (
+                await tx.conn.execute(select(func.max(posts.c.cycle)).where(where))
+            ).scalar_one()
+            if cycle is None:
+                return 0, set()
+            used = (
+                await tx.conn.execute(
+                    select(posts.c.question_id).where(where, posts.c.cycle == cycle)
+                )
+            ).scalars()
+            return cycle, set(used)
+
+    async def create_post(
+        self,
+        *,
+        server_id: int,
+        channel_id: str,
+        day: date,
+        question_id: str,
+        cycle: int,
+        schedule_id: int | None = None,
+    ) -> PostRecord:
+        """Create the channel's question for `day`; if another writer won, return theirs."""
+        values = {
+            "server_id": server_id,
+            "channel_id": channel_id,
+            "local_date": day,
+            "question_id": question_id,
+            "cycle": cycle,
+            "schedule_id": schedule_id,
+            "created_at": utcnow(),
+        }
+        async with self.write() as tx:
+            await tx.conn.execute(
+                # No conflict target: a concurrent writer may trip either unique constraint
+                # (channel and day, or schedule and day), and both mean "already there".
+                tx.insert(posts).values(**values).on_conflict_do_nothing()
+            )
+            row = (
+                await tx.conn.execute(
+                    select(posts).where(
+                        posts.c.server_id == server_id,
+                        posts.c.channel_id == channel_id,
+                        posts.c.local_date == day,
+                    )
+                )
+            ).one()
+            return PostRecord.from_row(row)
+
+    async def post_answer_count(self, post_id: int) -> int:
+        async with self.read() as tx:
+            return (
+                await tx.conn.execute(
+                    select(func.count(func.distinct(answers.c.member_id))).where(
+                        answers.c.post_id == post_id
+                    )
+                )
+            ).scalar_one()
