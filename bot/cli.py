@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections import Counter
 from pathlib import Path
 
 from bot import __version__
@@ -65,7 +66,13 @@ def _content_parser(sub: argparse._SubParsersAction) -> None:
         help="map a section title to a topic slug (repeatable)",
     )
     importer.add_argument("-o", "--output", type=Path, help="write YAML here (default: stdout)")
-    content_sub.add_parser("stats", help="questions per topic and difficulty")
+    content_sub.add_parser("stats", help="questions per topic and difficulty, kind and review")
+    links = content_sub.add_parser(
+        "check-links", help="reference links by host; versioned docs past their end of life"
+    )
+    links.add_argument(
+        "--offline", action="store_true", help="read the links only (the only mode: no fetches)"
+    )
 
 
 def _admin_parsers(sub: argparse._SubParsersAction) -> None:
@@ -192,7 +199,29 @@ def _content_stats() -> int:
         print(f"{slug:<{width}}  {cells}  {len(questions):>6}")
     cells = "  ".join(f"{totals[d]:>6}" for d in DIFFICULTIES)
     print(f"{'all':<{width}}  {cells}  {len(bank):>6}")
+    questions = list(bank.questions.values())
+    kinds = Counter(q.kind for q in questions)
+    print("\nby kind: " + ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items())))
+    reviewed = Counter(q.reviewed or "not reviewed" for q in questions)
+    print("by review: " + ", ".join(f"{month} {n}" for month, n in sorted(reviewed.items())))
     return 0
+
+
+def _check_links() -> int:
+    from bot.engine.content import load_valid_bank
+    from bot.links import findings, hosts
+
+    bank = load_valid_bank(_settings().all_content_dirs)
+    questions = list(bank.questions.values())
+    print("Reference links by host (read offline; nothing is fetched):")
+    for host, n in hosts(questions).most_common():
+        print(f"  {n:>4}  {host}")
+    found = findings(questions)
+    for f in found:
+        print(f"{f.verdict}: {f.question}: {f.url} (version {f.version})")
+    stale = sum(f.verdict == "end of life" for f in found)
+    print(f"{stale} link(s) to end-of-life documentation, {len(found) - stale} not current.")
+    return 1 if stale else 0
 
 
 def _schedule_import(settings: Settings, path: Path) -> int:
@@ -346,6 +375,8 @@ def _main(argv: list[str] | None) -> int:
             return _content_import(args.file, args.topic_map, args.output)
         if args.content_command == "stats":
             return _content_stats()
+        if args.content_command == "check-links":
+            return _check_links()
         _parser().parse_args(["content", "--help"])
     if args.command == "console":
         return _console(args)

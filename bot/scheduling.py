@@ -64,6 +64,7 @@ class Due:
     topics: tuple[str, ...]
     difficulty: str | None
     grace: timedelta
+    question_kind: str | None = None  # open | output; None: any
 
     def local_due(self, day: date) -> datetime:
         """The aware moment this is due on local `day`."""
@@ -152,6 +153,7 @@ class Scheduler:
                     topics=split_list(row.topics),
                     difficulty=row.difficulty,
                     grace=timedelta(minutes=row.grace_minutes),
+                    question_kind=row.kind,
                 )
             )
         for row in await self.store.all_subscriptions():
@@ -319,6 +321,7 @@ class Scheduler:
                 day=day,
                 topics=item.topics,
                 difficulty=item.difficulty,
+                kind=item.question_kind,
                 schedule_id=item.key if item.kind == "channel" else None,
             )
             if post.posted_at is not None:

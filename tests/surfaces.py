@@ -52,12 +52,15 @@ class Surfaces:
 
 @asynccontextmanager
 async def surfaces(
-    tmp_path: Path, *, extra: Callable[[Engine], None] = lambda engine: None
+    tmp_path: Path,
+    *,
+    extra: Callable[[Engine], None] = lambda engine: None,
+    content: tuple[Path, ...] = (FIXTURE_CONTENT,),
 ) -> AsyncIterator[Surfaces]:
-    """One engine (plus `extra` features) behind all three platforms."""
+    """One engine (plus `extra` features, on the `content` packs) behind all three platforms."""
     store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'surfaces.db'}")
     await store.upgrade()
-    engine = build_engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
+    engine = build_engine(store=store, bank=load_valid_bank(list(content)))
     extra(engine)
     with FakeDiscord() as fake_discord:
         async with FakeSlack(bot_token=BOT_TOKEN) as fake_slack:

@@ -15,6 +15,9 @@ from bot.engine.grading import stem
 from bot.importer import ID_STOPWORDS
 
 BANK = load_valid_bank([BUILTIN_CONTENT_DIR])
+# Questions answered in words; the predict-the-output ones have tests of their own
+# (tests/test_output_questions.py).
+OPEN = [q for q in BANK.questions.values() if q.kind == "open"]
 FENCE = re.compile(r"```(\w*)\n(.*?)```", re.S)
 # Prompt similarity: Jaccard overlap of the stemmed significant words of two prompts.
 # Question templates ("what is the difference between ... and when should you use each")
@@ -44,7 +47,7 @@ def test_bank_size_and_spread():
             assert counts[level] >= 0.2 * len(questions), (slug, level, counts)
 
 
-@pytest.mark.parametrize("q", list(BANK.questions.values()), ids=lambda q: q.id)
+@pytest.mark.parametrize("q", OPEN, ids=lambda q: q.id)
 def test_each_question_is_complete(q):
     words = len(q.answer.split())
     assert 80 <= words <= 400, f"{q.id}: {words} words"
@@ -57,7 +60,7 @@ def test_each_question_is_complete(q):
 def test_no_near_duplicate_prompts():
     close = [
         (round(similarity(a.question, b.question), 2), a.id, b.id)
-        for a, b in itertools.combinations(BANK.questions.values(), 2)
+        for a, b in itertools.combinations(OPEN, 2)
         if similarity(a.question, b.question) >= SIMILARITY_THRESHOLD
     ]
     assert not close
@@ -71,7 +74,7 @@ def test_the_similarity_measure_catches_a_rewording():
 
 SNIPPETS = [
     (q.id, n, lang, code)
-    for q in BANK.questions.values()
+    for q in OPEN
     for n, (lang, code) in enumerate(FENCE.findall(q.answer))
     if lang in ("python", "py", "pycon")
 ]
@@ -89,3 +92,4 @@ def test_python_snippets_compile_and_doctests_pass(qid, n, lang, code):
     failures: list[str] = []
     runner.run(test, out=failures.append)
     assert runner.failures == 0, "".join(failures)
+

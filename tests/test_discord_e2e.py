@@ -458,14 +458,8 @@ async def test_a_wrong_token_is_a_clear_start_error(tmp_path: Path):
         )
 
 
-class PublicHelp(DiscordAdapter):
-    """Guesses visibility wrongly on purpose: `help` deferred publicly, `today` privately."""
-
-    public_commands = frozenset({"help"})
-
-
 async def test_slow_work_is_deferred_and_still_shown_as_the_reply_wants(tmp_path: Path):
-    async with running_adapter(tmp_path, kind=PublicHelp, defer_after=0) as (_, fake):
+    async with running_adapter(tmp_path, defer_after=0) as (_, fake):
         ann = fake.user("ann")
 
         async def reply(interaction: Interaction) -> Seen:
@@ -479,12 +473,14 @@ async def test_slow_work_is_deferred_and_still_shown_as_the_reply_wants(tmp_path
         assert revealed.callback_type == 5 and revealed.ephemeral
         assert "Reference answer" in revealed.text
 
-        # `help` is private, its deferral was public: the member alone sees the answer.
+        # Each command defers in its declared visibility: `help` privately, `today` publicly.
         helped = await reply(fake.slash("help", user=ann))
         assert helped.callback_type == 5 and helped.ephemeral and "prepbot help" in helped.text
-        # `today` is public, its deferral was private: the channel sees the question.
         today = await reply(fake.slash("today", user=ann))
         assert not today.ephemeral and "Question of the day" in today.text
+        # A public command refused after its public deferral: the member alone is told.
+        refused = await reply(fake.slash("mock", "start", user=ann, group=True))
+        assert refused.ephemeral and "Only team leads" in refused.text
 
         # A form cannot follow a deferral: the member is told to click again.
         late = await reply(fake.click(today.message_with("Answer"), "Answer", user=ann))

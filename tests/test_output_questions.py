@@ -8,11 +8,9 @@ An interpreter that is not installed is reported with a warning, never skipped s
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,11 +22,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.interpreters import SUPPORTED, InterpreterMissing, find_interpreters
+
 ROOT = Path(__file__).resolve().parent.parent
 OUTPUT_DIR = ROOT / "content" / "output"
 TOPICS = {t["slug"] for t in yaml.safe_load((ROOT / "content" / "topics.yaml").read_text())}
 
-SUPPORTED = ((3, 11), (3, 12), (3, 13))
 HASH_SEEDS = ("0", "4242")
 FIELDS = (
     "id",
@@ -51,10 +50,6 @@ NONDETERMINISTIC = re.compile(
     r"|\burllib\b|as_completed"
 )
 ADDRESS = re.compile(r"0x[0-9a-f]{6,}")
-
-
-class InterpreterMissing(UserWarning):
-    """A supported Python is not on this machine, so its outputs went unchecked."""
 
 
 def load_questions() -> list[dict]:
@@ -154,42 +149,6 @@ json.dump(
     sys.__stdout__,
 )
 """
-
-
-def find_interpreters() -> dict[tuple[int, int], str]:
-    """sys.executable plus each supported version found on the machine."""
-    found = {tuple(sys.version_info[:2]): sys.executable}
-    pyenv_roots = {"/root/.pyenv", os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))}
-    for major, minor in SUPPORTED:
-        if (major, minor) in found:
-            continue
-        candidates = [
-            exe
-            for root in sorted(pyenv_roots)
-            for exe in sorted(glob.glob(f"{root}/versions/{major}.{minor}.*/bin/python"))
-        ]
-        which = shutil.which(f"python{major}.{minor}")
-        if which:
-            candidates.append(which)
-        for exe in candidates:
-            if _version_of(exe) == (major, minor):
-                found[(major, minor)] = exe
-                break
-    return found
-
-
-def _version_of(exe: str) -> tuple[int, int] | None:
-    try:
-        done = subprocess.run(
-            [exe, "-c", "import sys; print(*sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    parts = done.stdout.split()
-    return (int(parts[0]), int(parts[1])) if done.returncode == 0 and len(parts) == 2 else None
 
 
 def run_all(exe: str, seed: str, workdir: str) -> dict:

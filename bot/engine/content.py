@@ -10,6 +10,11 @@ from pathlib import Path
 import yaml
 
 DIFFICULTIES = ("easy", "medium", "hard")
+# `open`: answered in words, graded by the member; `output`: predict what a snippet prints,
+# graded by the bot.
+KINDS = ("open", "output")
+MAX_CODE = 1500
+MAX_OUTPUT = 1000
 TOPICS_FILE = "topics.yaml"
 ID_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_ID = 64  # ids travel inside button ids, which Discord caps at 100 characters
@@ -23,7 +28,7 @@ REQUIRED_TEXT = ("id", "topic", "difficulty", "question", "answer")
 LIST_FIELDS = ("key_points", "follow_ups", "tags", "references")
 # `reviewed: 2026-12`: the month of the last accuracy pass against the official docs.
 REVIEWED_PATTERN = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
-KNOWN_FIELDS = frozenset((*REQUIRED_TEXT, *LIST_FIELDS, "reviewed"))
+KNOWN_FIELDS = frozenset((*REQUIRED_TEXT, *LIST_FIELDS, "reviewed", "kind", "code", "output"))
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,24 @@ class Question:
     tags: tuple[str, ...] = ()
     references: tuple[str, ...] = ()
     reviewed: str = ""  # YYYY-MM of the last accuracy review, if any
+    kind: str = "open"
+    code: str = ""  # kind output: the snippet
+    output: str = ""  # kind output: exactly what it prints
     source: str = ""
+
+    @property
+    def prompt(self) -> str:
+        """What a member is asked: the question, and for an output question its snippet."""
+        if self.kind == "output":
+            return f"{self.question}\n```python\n{self.code}\n```\nType exactly what it prints."
+        return self.question
+
+    @property
+    def reference(self) -> str:
+        """The reference answer; for an output question, what it prints and why."""
+        if self.kind == "output":
+            return f"It prints:\n```\n{self.output}\n```\n{self.answer}"
+        return self.answer
 
 
 @dataclass(frozen=True)
@@ -88,14 +110,18 @@ class Bank:
     def get(self, question_id: str) -> Question | None:
         return self.questions.get(question_id)
 
-    def select(self, topics: Iterable[str] = (), difficulty: str | None = None) -> list[Question]:
-        """Questions in any of `topics` (all when empty) at `difficulty` (any when None)."""
+    def select(
+        self, topics: Iterable[str] = (), difficulty: str | None = None, kind: str | None = None
+    ) -> list[Question]:
+        """Questions in any of `topics` (all when empty) at `difficulty` and of `kind` (any
+        when None)."""
         wanted = list(topics) or list(self.by_topic)
         return [
             q
             for slug in wanted
             for q in self.by_topic.get(slug, ())
-            if difficulty is None or q.difficulty == difficulty
+            if (difficulty is None or q.difficulty == difficulty)
+            and (kind is None or q.kind == kind)
         ]
 
     def find_topic(self, name: str) -> Topic | None:
@@ -112,8 +138,8 @@ def _fold(text: str) -> str:
 
 
 def content_files(directory: Path) -> list[Path]:
-    """The question files of a pack directory, in a stable order."""
-    files = [*directory.glob("*.yaml"), *directory.glob("*.yml")]
+    """The question files of a pack directory and its subdirectories, in a stable order."""
+    files = [*directory.glob("*.yaml"), *directory.glob("*.yml"), *directory.glob("*/*.yaml")]
     return sorted(p for p in files if p.name != TOPICS_FILE)
 
 
@@ -184,20 +210,32 @@ def _check_list(
     return tuple(v.strip() for v in value)
 
 
-def parse_question(
-    raw: object, position: int, path: Path, topics: dict[str, Topic], problems: list[Problem]
-) -> Question | None:
-    """Validate one question mapping; append problems and return it when usable."""
-    file = str(path)
-    if not isinstance(raw, dict):
-        problems.append(Problem(file, f"#{position}", "-", "each question must be a mapping"))
-        return None
-    qid = raw.get("id")
-    label = qid if isinstance(qid, str) and qid else f"#{position}"
-    where = (file, label)
-    before = len(problems)
+def _check_kind(raw: dict, where: tuple[str, str], problems: list[Problem]) -> tuple[str, str, str]:
+    """(kind, code, output): an output question carries its snippet and what it prints."""
+    kind = raw.get("kind", "open")
+    if kind not in KINDS:
+        problems.append(Problem(*where, "kind", f"{kind!r}; use one of {', '.join(KINDS)}"))
+        return "open", "", ""
+    if kind == "open":
+        for key in ("code", "output"):
+            if key in raw:
+                problems.append(Problem(*where, key, "only for questions of kind: output"))
+        return kind, "", ""
+    code = _check_text(raw, "code", MAX_CODE, where, problems)
+    output = _check_text(raw, "output", MAX_OUTPUT, where, problems)
+    raw_code, raw_output = raw.get("code"), raw.get("output")
+    if isinstance(raw_code, str) and isinstance(raw_output, str):
+        code, output = raw_code.rstrip(), raw_output.rstrip("\n")
+    return kind, code, output
+
+
+def _check_identity(
+    raw: dict, where: tuple[str, str], topics: dict[str, Topic], problems: list[Problem]
+) -> None:
+    """Known fields only; a slug id, a known topic, a difficulty."""
     for key in sorted(set(raw) - KNOWN_FIELDS):
         problems.append(Problem(*where, str(key), "unknown field"))
+    qid = raw.get("id")
     if not isinstance(qid, str) or not ID_PATTERN.fullmatch(qid) or len(qid) > MAX_ID:
         problems.append(
             Problem(*where, "id", f"missing or not a lowercase slug of at most {MAX_ID} chars")
@@ -210,6 +248,22 @@ def parse_question(
         problems.append(
             Problem(*where, "difficulty", f"{difficulty!r}; use one of {', '.join(DIFFICULTIES)}")
         )
+
+
+def parse_question(
+    raw: object, position: int, path: Path, topics: dict[str, Topic], problems: list[Problem]
+) -> Question | None:
+    """Validate one question mapping; append problems and return it when usable."""
+    file = str(path)
+    if not isinstance(raw, dict):
+        problems.append(Problem(file, f"#{position}", "-", "each question must be a mapping"))
+        return None
+    qid = raw.get("id")
+    label = qid if isinstance(qid, str) and qid else f"#{position}"
+    where = (file, label)
+    before = len(problems)
+    _check_identity(raw, where, topics, problems)
+    topic, difficulty = raw.get("topic"), raw.get("difficulty")
     question = _check_text(raw, "question", MAX_QUESTION, where, problems)
     answer = _check_text(raw, "answer", MAX_ANSWER, where, problems)
     key_points = _check_list(raw, "key_points", MAX_KEY_POINT, where, problems)
@@ -225,6 +279,7 @@ def parse_question(
     for ref in references:
         if not ref.startswith(("https://", "http://")):
             problems.append(Problem(*where, "references", f"not a web link: {ref!r}"))
+    kind, code, output = _check_kind(raw, where, problems)
     reviewed = raw.get("reviewed", "")
     if not isinstance(reviewed, str) or (reviewed and not REVIEWED_PATTERN.fullmatch(reviewed)):
         problems.append(Problem(*where, "reviewed", "a month as YYYY-MM, e.g. 2026-12"))
@@ -241,6 +296,9 @@ def parse_question(
         tags=tags,
         references=references,
         reviewed=reviewed,
+        kind=kind,
+        code=code,
+        output=output,
         source=file,
     )
 

@@ -18,6 +18,7 @@ from bot.engine.content import DIFFICULTIES, Bank
 from bot.engine.messages import Refusal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+KINDS_ANY = ("open", "output", "any")
 WEEKDAY_WORDS = {
     "daily": WEEKDAYS,
     "everyday": WEEKDAYS,
@@ -90,6 +91,23 @@ class Option:
         if self.kind == "boolean":
             shown = self.name
         return f"<{shown}>" if self.required else f"[{shown}]"
+
+
+def kind_option(keyed: bool = False) -> Option:
+    """Which kind of question: `open` (answered in words), `output` (predict what a snippet
+    prints, graded by the bot) or `any`."""
+    return Option(
+        "kind",
+        "choice",
+        "open, output (predict what code prints) or any",
+        choices=KINDS_ANY,
+        keyed=keyed,
+    )
+
+
+def kind_filter(value: str | None) -> str | None:
+    """A `kind` option's value as a bank filter (None: any kind)."""
+    return None if value in (None, "any") else value
 
 
 def coerce(option: Option, value: Any, bank: Bank) -> Any:

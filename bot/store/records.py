@@ -76,6 +76,7 @@ class ScheduleRecord(Record):
     set_by: str | None
     created_at: datetime
     updated_at: datetime
+    kind: str | None  # open | output; None: any
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ schedules = Table(
     Column("set_by", String(64)),  # the admin's platform id, told if the bot pauses it
     Column("created_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
+    Column("kind", String(8)),  # which kind of question it posts: open | output; NULL: any
     UniqueConstraint("server_id", "channel_id"),
 )
 

@@ -13,7 +13,7 @@ from bot.engine.actors import Actor
 from bot.engine.content import DIFFICULTIES, Question
 from bot.engine.core import Kit
 from bot.engine.messages import Action, Card, Delivery, Form, FormField, Refusal, Reply
-from bot.engine.options import MemberArg, Option
+from bot.engine.options import MemberArg, Option, kind_filter, kind_option
 from bot.engine.registry import IN_CHANNELS, Role, action, command, job, subcommands
 from bot.features.mock import cards
 from bot.features.mock.cards import MockItem, MockRound, MockScore
@@ -36,6 +36,7 @@ START_OPTIONS = (
     Option("count", "integer", "Number of questions (default 5)", low=1, high=20, keyed=True),
     Option("minutes", "duration", "Length of the round (default 45)", low=5, high=240, keyed=True),
     Option("difficulty", "difficulty", "Only this difficulty", keyed=True),
+    kind_option(keyed=True),
 )
 
 
@@ -73,12 +74,13 @@ class Mock:
         count: int | None = None,
         minutes: int | None = None,
         difficulty: str | None = None,
+        kind: str | None = None,
     ) -> Reply:
         is_group = bool(group) or (candidate is not None and candidate.id.lower() == "group")
         if candidate is None and not is_group:
             raise Refusal("Name the candidate (a member, or `group`): `mock start @member`.")
         count, minutes = count or 5, minutes or 45
-        pool = self.kit.bank.select(topics or (), difficulty)
+        pool = self.kit.bank.select(topics or (), difficulty, kind_filter(kind or "open"))
         if len(pool) < count:
             raise Refusal(f"Only {len(pool)} questions match; ask for fewer or widen topics.")
         place = await self.kit.place(actor)
@@ -108,15 +110,7 @@ class Mock:
                 raise Refusal(await self._already_open(place.server.id, actor.channel_id))
             items = await self.rounds.items(round_id)
             await self.rounds.update_item(items[0].id, asked_at=now)
-        how = (
-            "Everyone answers privately with the **Answer** button."
-            if is_group
-            else "Answer with the **Answer** button (or `mock answer <text>`)."
-        )
-        intro = Card(
-            title="Mock interview",
-            body=f"{count} questions for {who}, {minutes} minutes from now. {how}",
-        )
+        intro = cards.intro_card(who, count, minutes, is_group)
         first = cards.question_card(self.kit.bank, round_id, items[0], chosen[0], count, is_group)
         return Reply(
             cards=(intro, first),

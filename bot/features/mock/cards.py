@@ -55,13 +55,25 @@ def question_card(
 ) -> Card:
     return Card(
         title=f"Question {item.position} of {count}",
-        body=q.question,
+        body=q.prompt,
         fields=(
             Field("Topic", topic_title(bank, q.topic), inline=True),
             Field("Difficulty", q.difficulty.title(), inline=True),
         ),
         buttons=(Button("Answer", Action("mockanswer", MockItem(item.id)), style="primary"),),
         footer=f"Mock round #{round_id}" + (" · everyone answers privately" if group else ""),
+    )
+
+
+def intro_card(who: str, count: int, minutes: int, group: bool) -> Card:
+    how = (
+        "Everyone answers privately with the **Answer** button."
+        if group
+        else "Answer with the **Answer** button (or `mock answer <text>`)."
+    )
+    return Card(
+        title="Mock interview",
+        body=f"{count} questions for {who}, {minutes} minutes from now. {how}",
     )
 
 
@@ -73,7 +85,7 @@ def answer_key(round_id: int, questions: list[Question]) -> Reply:
         if q.follow_ups:
             fields.append(Field("Follow-ups", "\n".join(f"- {f}" for f in q.follow_ups)))
         cards.append(
-            Card(title=f"Key · Q{n}: {q.question[:200]}", body=q.answer, fields=tuple(fields))
+            Card(title=f"Key · Q{n}: {q.question[:200]}", body=q.reference, fields=tuple(fields))
         )
     cards.append(score_card(round_id))
     return Reply(cards=tuple(cards), private=True)

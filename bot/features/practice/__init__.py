@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
 from bot.engine.grading import covered_points
 from bot.engine.messages import Action, Card, Form, FormField, Refusal, Reply
-from bot.engine.options import Option
+from bot.engine.options import Option, kind_filter, kind_option
 from bot.engine.registry import action, command
 from bot.features.practice.cards import Ask, GradeTarget, question_card, reference_card
 from bot.features.practice.daily import Daily, dm_channel, split_list
@@ -65,6 +66,7 @@ class Practice:
                 "channel_id": actor.channel_id,
                 "topics": split_list(schedule.topics if schedule else ""),
                 "difficulty": schedule.difficulty if schedule else None,
+                "kind": schedule.kind if schedule else None,
                 "schedule_id": schedule.id if schedule else None,
             }
         post = await self.daily.for_day(server_id=place.server.id, **where)
@@ -81,12 +83,18 @@ class Practice:
         options=(
             Option("topic", "topic", "Only this topic"),
             Option("difficulty", "difficulty", "Only this difficulty"),
+            kind_option(),
         ),
     )
     async def question(
-        self, actor: Actor, topic: str | None = None, difficulty: str | None = None
+        self,
+        actor: Actor,
+        topic: str | None = None,
+        difficulty: str | None = None,
+        kind: str | None = None,
     ) -> Reply:
-        return await self._practice(actor, (topic,) if topic else (), difficulty)
+        topics = (topic,) if topic else ()
+        return await self._practice(actor, topics, difficulty, kind=kind_filter(kind))
 
     async def _practice(
         self,
@@ -95,9 +103,10 @@ class Practice:
         level: str | None,
         exclude: str = "",
         place: Place | None = None,
+        kind: str | None = None,
     ) -> Reply:
         place = place or await self.kit.place(actor)
-        q, why = await pick(self.kit, place, topics, level, exclude)
+        q, why = await pick(self.kit, place, topics, level, exclude, kind)
         if q is None:
             raise Refusal("No question matches that topic and difficulty.")
         await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
@@ -216,6 +225,8 @@ class Practice:
         if q is None:
             raise Refusal(NOTHING_YET.format("no question to answer"))
         now = self.kit.clock()
+        if q.kind == "output":
+            return await self._record_output(actor, place, q, post_id, text)
         covered = tuple(covered_points(text, q.key_points))
         activity = Activity(
             place.server.id, place.member.id, place.member_day(now), now, q, post_id, text, covered
@@ -234,6 +245,37 @@ class Practice:
         reference = reference_card(q, covered=list(covered), title="Reference answer")
         return Reply(cards=(summary, reference), private=True)
 
+    async def _record_output(
+        self, actor: Actor, place: Place, q: Any, post_id: int | None, text: str
+    ) -> Reply:
+        """A predicted output, graded by the bot: right is Good, wrong is Again, into FSRS."""
+        now = self.kit.clock()
+        right = same_output(text, q.output)
+        rating = RATINGS["good"] if right else RATINGS["again"]
+        activity = Activity(
+            place.server.id,
+            place.member.id,
+            place.member_day(now),
+            now,
+            q,
+            post_id,
+            text,
+            rating=rating,
+        )
+        result = await self.recorder.submit(activity)
+        self.kit.observer.answer(actor.platform)
+        assert result.due is not None
+        verdict = "Right: it prints exactly that." if right else "Not quite. You wrote:"
+        body = verdict if right else f"{verdict}\n```\n{text[:1000]}\n```"
+        summary = Card(
+            title="Correct" if right else "Not quite",
+            body=f"{body}\nGraded **{RATING_NAMES[rating].title()}** for you; you'll see it "
+            f"again {_when(result.due, now)}. Streak: **{result.streak.current}**.",
+            tone="success" if right else "warning",
+        )
+        reference = reference_card(q, title="Explanation", graded=True)
+        return Reply(cards=(summary, reference), private=True)
+
     async def record_grade(self, actor: Actor, rating: int, target: Ask) -> Reply:
         place = await self.kit.place(actor)
         q, post_id = await self._resolve(place, target)
@@ -245,10 +287,33 @@ class Practice:
         )
         result = await self.recorder.submit(activity)
         assert result.due is not None
-        days = max(0, round((result.due - now).total_seconds() / 86400))
-        when = "tomorrow" if days <= 1 else f"in {days} days"
         body = (
-            f"Graded **{RATING_NAMES[rating].title()}**. You'll see it again {when} "
-            f"({result.due:%a %d %b}). Streak: **{result.streak.current}**."
+            f"Graded **{RATING_NAMES[rating].title()}**. You'll see it again "
+            f"{_when(result.due, now)}. Streak: **{result.streak.current}**."
         )
         return Reply(cards=(Card(title="Graded", body=body, tone="success"),), private=True)
+
+
+def _when(due: datetime, now: datetime) -> str:
+    days = max(0, round((due - now).total_seconds() / 86400))
+    return f"{'tomorrow' if days <= 1 else f'in {days} days'} ({due:%a %d %b})"
+
+
+def same_output(typed: str, expected: str) -> bool:
+    """Whether a member's prediction is the output: line by line, ignoring spaces at the ends
+    of lines, blank lines around it, runs of spaces, and a code fence around it."""
+    return _normalised(typed) == _normalised(expected)
+
+
+def _normalised(text: str) -> list[str]:
+    lines = text.strip().splitlines()
+    if lines and lines[0].startswith("```"):
+        lines = lines[1:]
+    if lines and lines[-1].strip() == "```":
+        lines = lines[:-1]
+    lines = [" ".join(line.split()) for line in lines]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines

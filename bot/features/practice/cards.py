@@ -47,7 +47,7 @@ def question_card(bank: Bank, q: Question, *, target: Ask, heading: str) -> Card
     topic = bank.topics[q.topic].title if q.topic in bank.topics else q.topic
     return Card(
         title=heading,
-        body=q.question,
+        body=q.prompt,
         fields=(
             Field("Topic", topic, inline=True),
             Field("Difficulty", DIFFICULTY_MARK.get(q.difficulty, q.difficulty), inline=True),
@@ -70,8 +70,13 @@ def grade_buttons(question_id: str) -> tuple[Button, ...]:
     )
 
 
-def reference_card(q: Question, *, covered: list[bool] | None = None, title: str) -> Card:
-    """The reference answer, key points (ticked when an answer covered them), follow-ups."""
+def reference_card(
+    q: Question, *, covered: list[bool] | None = None, title: str, graded: bool = False
+) -> Card:
+    """The reference answer, key points (ticked when an answer covered them), follow-ups.
+
+    `graded`: the bot graded the answer itself, so no self-grade buttons.
+    """
     if covered is None:
         points = "\n".join(f"- {p}" for p in q.key_points)
     else:
@@ -85,9 +90,9 @@ def reference_card(q: Question, *, covered: list[bool] | None = None, title: str
         fields.append(Field("Read more", "\n".join(q.references[:3])))
     return Card(
         title=title,
-        body=q.answer,
+        body=q.reference,
         fields=tuple(fields),
-        buttons=grade_buttons(q.id),
-        footer="How did it go? Grade yourself: it schedules your next review.",
+        buttons=() if graded else grade_buttons(q.id),
+        footer="" if graded else "How did it go? Grade yourself: it schedules your next review.",
         tone="success",
     )

@@ -37,6 +37,7 @@ class Daily:
         day: date,
         topics: tuple[str, ...] = (),
         difficulty: str | None = None,
+        kind: str | None = None,
         schedule_id: int | None = None,
     ) -> Any:
         """The channel's post for `day`, choosing its question on first use.
@@ -47,7 +48,7 @@ class Daily:
         post = await self.store.post_for_day(server_id, channel_id, day)
         if post is not None:
             return post
-        candidates = self.bank.select(topics, difficulty) or self.bank.select()
+        candidates = self.bank.select(topics, difficulty, kind) or self.bank.select()
         cycle, used = await self.store.channel_cycle(server_id, channel_id)
         remaining = [q for q in candidates if q.id not in used]
         if not remaining:

@@ -8,10 +8,16 @@ from bot.engine.core import Kit
 
 
 async def pick(
-    kit: Kit, place: Place, topics: tuple[str, ...], difficulty: str | None, exclude: str = ""
+    kit: Kit,
+    place: Place,
+    topics: tuple[str, ...],
+    difficulty: str | None,
+    exclude: str = "",
+    kind: str | None = None,
 ) -> tuple[Question | None, str]:
     """Due reviews first, then unseen questions leaning to the member's weakest topics."""
-    candidates = {q.id: q for q in kit.bank.select(topics, difficulty) if q.id != exclude}
+    selected = kit.bank.select(topics, difficulty, kind)
+    candidates = {q.id: q for q in selected if q.id != exclude}
     if not candidates:
         return None, ""
     store, rng = kit.store, kit.rng

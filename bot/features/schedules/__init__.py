@@ -7,7 +7,7 @@ from typing import Any
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
 from bot.engine.messages import Refusal, Reply
-from bot.engine.options import Option
+from bot.engine.options import Option, kind_option
 from bot.engine.registry import IN_CHANNELS, Role, subcommands
 from bot.features.schedules.spec import ScheduleSpec
 
@@ -39,6 +39,7 @@ SET_OPTIONS = (
         high=1440,
         keyed=True,
     ),
+    kind_option(keyed=True),
 )
 
 

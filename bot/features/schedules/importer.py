@@ -10,7 +10,7 @@ from bot.features.schedules.spec import ScheduleSpec
 
 IMPORT_KEYS = frozenset(
     {"platform", "server", "channel", "time", "timezone", "weekdays", "topics", "difficulty"}
-    | {"grace"}
+    | {"grace", "kind"}
 )
 
 

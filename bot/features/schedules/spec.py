@@ -21,6 +21,7 @@ class ScheduleSpec:
     topics: tuple[str, ...] = ()
     difficulty: str | None = None
     grace_minutes: int = DEFAULT_GRACE_MINUTES
+    kind: str | None = None  # open | output; None: any
 
     @classmethod
     def of(cls, row: Any) -> ScheduleSpec:
@@ -32,6 +33,7 @@ class ScheduleSpec:
             topics=tuple(filter(None, row.topics.split(","))),
             difficulty=row.difficulty,
             grace_minutes=row.grace_minutes,
+            kind=row.kind,
         )
 
     def changed(self, changes: dict[str, Any]) -> ScheduleSpec:
@@ -44,9 +46,10 @@ class ScheduleSpec:
             "grace": "grace_minutes",
         }
         updates = {names[k]: v for k, v in changes.items() if k in names and v is not None}
-        level = changes.get("difficulty")
-        if level is not None:
-            updates["difficulty"] = None if level == "any" else level
+        for name in ("difficulty", "kind"):
+            value = changes.get(name)
+            if value is not None:
+                updates[name] = None if value == "any" else value
         return replace(self, **updates)
 
     def columns(self) -> dict[str, Any]:
@@ -58,6 +61,7 @@ class ScheduleSpec:
             "topics": ",".join(self.topics),
             "difficulty": self.difficulty,
             "grace_minutes": self.grace_minutes,
+            "kind": self.kind,
         }
 
     def card(self, bank: Bank, *, paused: bool, title: str) -> Card:
@@ -71,6 +75,7 @@ class ScheduleSpec:
                 Field("Topics", topics or "all", inline=True),
                 Field("Difficulty", self.difficulty or "any", inline=True),
                 Field("Catch-up window", f"{self.grace_minutes} min", inline=True),
+                Field("Kind", self.kind or "any", inline=True),
             ),
             tone="warning" if paused else "success",
         )
