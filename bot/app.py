@@ -45,6 +45,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             bank=bank,
             default_timezone=settings.default_timezone,
             observer=metrics,
+            daily_reviews=settings.daily_reviews,
         )
         try:
             log.info("loaded %d questions in %d topics", len(bank), len(bank.topics))

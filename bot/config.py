@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     content_dirs: str = Field("", alias="PREPBOT_CONTENT_DIRS")
     builtin_content: bool = Field(True, alias="PREPBOT_BUILTIN_CONTENT")
     default_timezone: str = Field("UTC", alias="PREPBOT_DEFAULT_TIMEZONE")
+    daily_reviews: int = Field(5, alias="PREPBOT_DAILY_REVIEWS", ge=1, le=100)
     web_port: int = Field(8080, alias="PREPBOT_WEB_PORT", ge=0, le=65535)
     log_level: str = "INFO"
     log_format: str = "text"

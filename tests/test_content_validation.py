@@ -65,6 +65,27 @@ def test_malformed_yaml_names_the_file_and_line(tmp_path: Path, capsys):
         ),
         (("id: good-one", "id: Not A Slug"), "id", "lowercase slug"),
         (
+            ("key_points: [it has an answer]", "key_points: [{point: it has, match: 3}]"),
+            "key_points",
+            "`match` is a list",
+        ),
+        (
+            (
+                "key_points: [it has an answer]",
+                "key_points: [it has an answer]\n  hints: [It has an answer]",
+            ),
+            "hints",
+            "gives a key point away",
+        ),
+        (
+            (
+                "key_points: [it has an answer]",
+                "key_points: [it has an answer]\n  hints: [a, b, c, d]",
+            ),
+            "hints",
+            "at most 3 hints",
+        ),
+        (
             ("follow_ups: [What comes next]", "follow_ups: [What comes next]\n  colour: red"),
             "colour",
             "unknown field",
@@ -102,3 +123,19 @@ def test_the_cli_exits_1_and_counts_problems(tmp_path: Path, capsys):
     assert main(["content", "validate", str(directory)]) == 1
     captured = capsys.readouterr()
     assert "good-one: difficulty" in captured.out and "1 problem(s)" in captured.err
+
+
+def test_key_points_may_carry_other_wordings_and_questions_hints(tmp_path: Path):
+    from bot.engine.content import load_valid_bank
+
+    text = GOOD.replace(
+        "key_points: [it has an answer]",
+        "key_points:\n    - point: it runs in separate processes"
+        "\n      match: [ProcessPoolExecutor]"
+        "\n  hints: [Think about what blocks the interpreter.]",
+    )
+    bank = load_valid_bank([pack(tmp_path, text)])
+    q = bank.get("good-one")
+    assert q.key_points == ("it runs in separate processes",)
+    assert q.points[0].match == ("ProcessPoolExecutor",)
+    assert q.hints == ("Think about what blocks the interpreter.",)

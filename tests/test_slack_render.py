@@ -13,6 +13,7 @@ from bot.adapters import slack_render as render
 from bot.adapters.slack_adapter import command_text, platform_error
 from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
+from bot.engine.grading import Coverage
 from bot.engine.messages import Action, Button, Card, Field, Form, FormField, Image, Reply
 from bot.engine.registry import decode_target
 from bot.features.practice.cards import Ask, question_card, reference_card
@@ -151,12 +152,12 @@ def test_buttons_carry_encoded_actions_unique_within_a_message():
 def test_every_shipped_question_renders_within_block_kit_limits():
     bank = load_valid_bank([BUILTIN_CONTENT_DIR])
     for question in bank.select():
-        covered = [True, False] * len(question.key_points)
+        covered = [Coverage(True, "a matched phrase"), Coverage(False)] * len(question.key_points)
         reply = Reply(
             cards=(
                 question_card(bank, question, target=Ask(post_id=1), heading="Question of the day"),
                 reference_card(
-                    question, covered=covered[: len(question.key_points)], title="Reference"
+                    question, coverage=covered[: len(question.key_points)], title="Reference"
                 ),
             )
         )

@@ -51,6 +51,17 @@ def topic_autocomplete(topics: Sequence[tuple[str, str]]) -> Callable:
     return complete
 
 
+def question_autocomplete(ids: Sequence[str]) -> Callable:
+    async def complete(
+        _interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Question ids containing what was typed."""
+        text = current.strip().lower()
+        return [app_commands.Choice(name=q, value=q) for q in ids if text in q][:MAX_CHOICES]
+
+    return complete
+
+
 def annotation(option: Option) -> Any:
     """The Python annotation that makes discord.py declare the option's Discord type."""
     if option.kind == "member":
@@ -144,6 +155,9 @@ class TreeBuilder:
         for option in cmd.options:
             if option.kind == "timezone":
                 app_commands.autocomplete(**{option.name: zone_autocomplete})(callback)
+            elif option.kind == "question":
+                complete = question_autocomplete(list(self.registry.bank.questions))
+                app_commands.autocomplete(**{option.name: complete})(callback)
             elif option.kind == "topic" and len(self.topics) <= MAX_CHOICES:
                 choices = [app_commands.Choice(name=t[:100], value=s) for s, t in self.topics]
                 app_commands.choices(**{option.name: choices})(callback)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.engine.grading import KeyPoint, significant
+
 DIFFICULTIES = ("easy", "medium", "hard")
 # `open`: answered in words, graded by the member; `output`: predict what a snippet prints,
 # graded by the bot.
@@ -28,7 +30,12 @@ REQUIRED_TEXT = ("id", "topic", "difficulty", "question", "answer")
 LIST_FIELDS = ("key_points", "follow_ups", "tags", "references")
 # `reviewed: 2026-12`: the month of the last accuracy pass against the official docs.
 REVIEWED_PATTERN = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
-KNOWN_FIELDS = frozenset((*REQUIRED_TEXT, *LIST_FIELDS, "reviewed", "kind", "code", "output"))
+KNOWN_FIELDS = frozenset(
+    (*REQUIRED_TEXT, *LIST_FIELDS, "reviewed", "kind", "code", "output", "hints")
+)
+MAX_MATCH = 80  # one alternative wording of a key point
+MAX_HINT = 200
+MAX_HINTS = 3
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,16 @@ class Question:
     kind: str = "open"
     code: str = ""  # kind output: the snippet
     output: str = ""  # kind output: exactly what it prints
+    # Per key point, other words or phrases that express it (`match:` in the YAML).
+    matches: tuple[tuple[str, ...], ...] = ()
+    hints: tuple[str, ...] = ()  # nudges toward the answer, revealed one at a time
     source: str = ""
+
+    @property
+    def points(self) -> tuple[KeyPoint, ...]:
+        """The key points with their alternative wordings, for the matcher."""
+        matches = self.matches or ((),) * len(self.key_points)
+        return tuple(KeyPoint(p, m) for p, m in zip(self.key_points, matches, strict=True))
 
     @property
     def prompt(self) -> str:
@@ -229,6 +245,58 @@ def _check_kind(raw: dict, where: tuple[str, str], problems: list[Problem]) -> t
     return kind, code, output
 
 
+def _check_points(
+    raw: dict, where: tuple[str, str], problems: list[Problem]
+) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+    """Key points: texts, or `{point: text, match: [other wordings]}` mappings."""
+    value = raw.get("key_points") or []
+    if not isinstance(value, list):
+        problems.append(
+            Problem(*where, "key_points", "must be a list of non-empty texts or {point, match}")
+        )
+        return (), ()
+    texts, matches = [], []
+    for item in value:
+        text, match = (
+            (item.get("point"), item.get("match", [])) if isinstance(item, dict) else (item, [])
+        )
+        if isinstance(item, dict) and set(item) - {"point", "match"}:
+            problems.append(Problem(*where, "key_points", "a key point has `point` and `match`"))
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_KEY_POINT:
+            problems.append(
+                Problem(*where, "key_points", f"each is a text of 1 to {MAX_KEY_POINT} characters")
+            )
+            continue
+        if not isinstance(match, list) or not all(
+            isinstance(m, str) and m.strip() and len(m) <= MAX_MATCH for m in match
+        ):
+            problems.append(
+                Problem(*where, "key_points", f"`match` is a list of texts of at most {MAX_MATCH}")
+            )
+            match = []
+        texts.append(text.strip())
+        matches.append(tuple(m.strip() for m in match))
+    return tuple(texts), tuple(matches)
+
+
+def _check_hints(
+    raw: dict, key_points: tuple[str, ...], where: tuple[str, str], problems: list[Problem]
+) -> tuple[str, ...]:
+    """1 to 3 short hints that lead without giving a key point away."""
+    hints = _check_list(raw, "hints", MAX_HINT, where, problems)
+    if len(hints) > MAX_HINTS:
+        problems.append(Problem(*where, "hints", f"at most {MAX_HINTS} hints"))
+    for hint in hints:
+        said = significant(hint)
+        for point in key_points:
+            wanted = significant(point)
+            if hint.lower() == point.lower() or (
+                wanted and len(said & wanted) / len(said | wanted) >= 0.75
+            ):
+                problems.append(Problem(*where, "hints", f"gives a key point away: {hint!r}"))
+    return hints
+
+
 def _check_identity(
     raw: dict, where: tuple[str, str], topics: dict[str, Topic], problems: list[Problem]
 ) -> None:
@@ -266,7 +334,7 @@ def parse_question(
     topic, difficulty = raw.get("topic"), raw.get("difficulty")
     question = _check_text(raw, "question", MAX_QUESTION, where, problems)
     answer = _check_text(raw, "answer", MAX_ANSWER, where, problems)
-    key_points = _check_list(raw, "key_points", MAX_KEY_POINT, where, problems)
+    key_points, matches = _check_points(raw, where, problems)
     if not key_points and not any(p.field == "key_points" for p in problems[before:]):
         problems.append(Problem(*where, "key_points", "missing or empty"))
     if sum(len(k) for k in key_points) > MAX_KEY_POINTS_TOTAL:
@@ -280,6 +348,7 @@ def parse_question(
         if not ref.startswith(("https://", "http://")):
             problems.append(Problem(*where, "references", f"not a web link: {ref!r}"))
     kind, code, output = _check_kind(raw, where, problems)
+    hints = _check_hints(raw, key_points, where, problems)
     reviewed = raw.get("reviewed", "")
     if not isinstance(reviewed, str) or (reviewed and not REVIEWED_PATTERN.fullmatch(reviewed)):
         problems.append(Problem(*where, "reviewed", "a month as YYYY-MM, e.g. 2026-12"))
@@ -299,6 +368,8 @@ def parse_question(
         kind=kind,
         code=code,
         output=output,
+        matches=matches,
+        hints=hints,
         source=file,
     )
 

@@ -58,6 +58,7 @@ class Kit:
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
     observer: Observer = field(default_factory=_Silent)
+    daily_reviews: int = 5  # due reviews served per member per day; the rest wait
     # Told after any change to what the scheduler posts (it reloads its jobs).
     listeners: list[Listener] = field(default_factory=list)
 
@@ -85,6 +86,7 @@ class Engine:
         clock: Callable[[], datetime] = utcnow,
         rng: random.Random | None = None,
         observer: Observer | None = None,
+        daily_reviews: int = 5,
     ):
         self.kit = Kit(
             store=store,
@@ -93,6 +95,7 @@ class Engine:
             clock=clock,
             rng=rng or random.Random(),
             observer=observer or _Silent(),
+            daily_reviews=daily_reviews,
         )
         self.store, self.bank, self.clock = store, bank, clock
         self.observer = self.kit.observer

@@ -1,13 +1,25 @@
-"""Which key points an answer covers: a simple, explainable word match.
+"""Which key points an answer covers, by meaning as far as words can tell, and why.
 
-A key point counts as covered when the answer contains at least half of the key point's
-significant words (words of four letters or more that are not filler), compared by a
-crude stem so that "threads" matches "thread" and "blocking" matches "blocks".
+A key point counts as covered when one clause of the answer
+- contains one of the point's `match` alternatives (words or phrases that express it:
+  synonyms, abbreviations, library names), all of its words in that clause; or, for a point
+  without alternatives, at least half of the point's significant words;
+- and agrees with the point on negation: "not thread-safe" does not cover "thread-safe".
+
+Words are compared by their Snowball stems ("threads" ~ "thread", "blocking" ~ "blocks").
+A bare list of keywords (hardly any of the small words sentences are made of) covers
+nothing: a key point is a claim, and a list of terms makes none. Every decision keeps the
+words that made it, so the reply can say what matched.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
 
 FILLER = frozenset(
     """also because been being both does each even from have into just like made make many
@@ -15,27 +27,123 @@ FILLER = frozenset(
     they this those through very what when where which while will with within without would
     your about after before between""".split()
 )
-SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "es", "ed", "ly", "s")
+# Words that turn a claim around within its clause.
+NEGATIONS = frozenset(
+    """not no never cannot cant can't don't dont doesn't doesnt isn't isnt aren't arent
+    won't wont shouldn't shouldnt mustn't wasn't weren't without nor neither none""".split()
+)
+# The small words of sentences; a keyword list has almost none of them.
+FUNCTION_WORDS = frozenset(
+    """a an the is are was were be it its it's this that these those to of in on for with by
+    and or but so if then because when as at from you your we i they he she can will would
+    should does do did has have had not no use using uses used which what how why""".split()
+)
+MIN_FUNCTION_SHARE = 0.12  # below this share of function words, an answer is a keyword list
+MIN_SENTENCE_WORDS = 6
+CLAUSE = re.compile(r"[.;:!?\n]+|,\s+|\s+(?:but|however|whereas|while|although)\s+", re.I)
+WORD = re.compile(r"[a-z0-9_]+(?:'[a-z]+)?")
 
 
+@dataclass(frozen=True)
+class KeyPoint:
+    """A key point and the words or phrases that also express it."""
+
+    text: str
+    match: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Whether an answer covers one key point, and the words that decided it."""
+
+    covered: bool
+    matched: str = ""  # what in the answer matched (an alternative, or the shared words)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> snowballstemmer.stemmer:
+    return snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    for suffix in SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+    """A word's Snowball stem ("threads" -> "thread")."""
+    return _stemmer().stemWord(word.lower())
 
 
-def significant_words(text: str) -> set[str]:
-    words = re.findall(r"[a-z0-9_]+", text.lower())
-    return {stem(w) for w in words if len(w) >= 4 and w not in FILLER}
+def words(text: str) -> list[str]:
+    return WORD.findall(text.lower())
 
 
-def covered_points(answer: str, key_points: tuple[str, ...]) -> list[bool]:
-    """For each key point, whether the answer covers it."""
-    said = significant_words(answer)
-    covered = []
-    for point in key_points:
-        wanted = significant_words(point) or {stem(w) for w in re.findall(r"\w+", point.lower())}
-        hits = len(wanted & said)
-        covered.append(bool(wanted) and hits * 2 >= len(wanted))
-    return covered
+def significant(text: str) -> set[str]:
+    """The stems of a text's content words (four letters or more, not filler)."""
+    return {stem(w) for w in words(text) if len(w) >= 4 and w not in FILLER}
+
+
+def _negated(tokens: Sequence[str]) -> bool:
+    return any(t in NEGATIONS or t.endswith("n't") for t in tokens)
+
+
+@dataclass(frozen=True)
+class _Clause:
+    stems: frozenset[str]
+    negated: bool
+
+
+def _clauses(answer: str) -> list[_Clause]:
+    clauses = []
+    for part in CLAUSE.split(answer):
+        tokens = words(part)
+        if tokens:
+            clauses.append(_Clause(frozenset(stem(t) for t in tokens), _negated(tokens)))
+    return clauses
+
+
+def is_keyword_list(answer: str) -> bool:
+    """Terms without sentences: almost none of the small words sentences are made of."""
+    tokens = words(answer)
+    if len(tokens) < MIN_SENTENCE_WORDS:
+        return False  # too short to tell; a short answer covers little anyway
+    share = sum(t in FUNCTION_WORDS for t in tokens) / len(tokens)
+    return share < MIN_FUNCTION_SHARE
+
+
+def _alternative_stems(phrase: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in words(phrase) if w not in FUNCTION_WORDS) or frozenset(
+        stem(w) for w in words(phrase)
+    )
+
+
+def cover_point(clauses: list[_Clause], point: KeyPoint) -> Coverage:
+    """One key point against an answer's clauses."""
+    negated = _negated(words(point.text))
+    for alternative in point.match:
+        wanted = _alternative_stems(alternative)
+        for clause in clauses:
+            if wanted and wanted <= clause.stems and clause.negated == negated:
+                return Coverage(True, alternative)
+    if point.match:
+        return Coverage(False)
+    wanted = significant(point.text) or {stem(w) for w in words(point.text)}
+    for clause in clauses:
+        hits = wanted & clause.stems
+        if wanted and len(hits) * 2 >= len(wanted) and clause.negated == negated:
+            return Coverage(True, ", ".join(sorted(hits)))
+    return Coverage(False)
+
+
+def cover(answer: str, points: Sequence[KeyPoint]) -> list[Coverage]:
+    """For each key point, whether the answer covers it and what matched."""
+    if is_keyword_list(answer):
+        return [Coverage(False) for _ in points]
+    clauses = _clauses(answer)
+    if clauses and not any(c.negated for c in clauses):
+        # Nothing is negated: a point may also be made across clauses.
+        whole = _Clause(frozenset().union(*(c.stems for c in clauses)), False)
+        clauses = [*clauses, whole]
+    return [cover_point(clauses, point) for point in points]
+
+
+def covered_points(answer: str, key_points: Sequence[str]) -> list[bool]:
+    """Coverage of plain key points (no alternatives), as booleans."""
+    return [c.covered for c in cover(answer, [KeyPoint(p) for p in key_points])]

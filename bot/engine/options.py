@@ -40,6 +40,7 @@ KINDS = {
     "time": "HH:MM",
     "weekdays": "mon-fri",
     "boolean": "flag",
+    "question": "question-id",
 }
 
 
@@ -108,6 +109,12 @@ def kind_option(keyed: bool = False) -> Option:
 def kind_filter(value: str | None) -> str | None:
     """A `kind` option's value as a bank filter (None: any kind)."""
     return None if value in (None, "any") else value
+
+
+def looks_like(option: Option, word: str) -> bool:
+    """Whether a word that an option refused still looks meant for it (a question id has
+    several hyphens), so that its message is the one the member sees."""
+    return option.kind == "question" and word.count("-") >= 2
 
 
 def coerce(option: Option, value: Any, bank: Bank) -> Any:
@@ -222,7 +229,15 @@ def _weekdays(option: Option, text: str, bank: Bank) -> tuple[str, ...]:
     return days
 
 
+def _question(option: Option, text: str, bank: Bank) -> str:
+    word = text.strip().lower()
+    if bank.get(word) is None:
+        raise Refusal(f"No question has the id `{word[:64]}`; ids are shown under each question.")
+    return word
+
+
 CONVERTERS = {
+    "question": _question,
     "choice": _choice,
     "difficulty": _difficulty,
     "topic": _topic,

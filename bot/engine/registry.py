@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.engine.content import Bank
 from bot.engine.messages import ID_PREFIX, ID_VERSION, LEGACY_VERSION, Action, Refusal, Reply
-from bot.engine.options import Option, coerce
+from bot.engine.options import Option, coerce, looks_like
 
 Handler = Callable[..., Awaitable[Reply]]
 ANYWHERE = frozenset({"channel", "dm"})
@@ -258,7 +258,9 @@ class Registry:
             try:
                 return {option.name: coerce(option, word, self.bank)}
             except Refusal as exc:
-                first_error = first_error or exc
+                # The message of the option the word looks meant for, else the first one's.
+                if first_error is None or looks_like(option, word):
+                    first_error = exc
         if first_error is not None:
             raise first_error
         raise Refusal(f"Usage: `{prefix}{cmd.usage()}`")

@@ -15,6 +15,7 @@ def install_all(engine: Engine) -> Engine:
     """Install every shipped feature, in the order help lists them."""
     from bot.features.account import Account
     from bot.features.help import Help
+    from bot.features.history import History
     from bot.features.mock import Mock
     from bot.features.practice import Practice
     from bot.features.progress import Progress
@@ -24,6 +25,7 @@ def install_all(engine: Engine) -> Engine:
     kit = engine.kit
     engine.install("practice", Practice(kit))
     engine.install("progress", Progress(kit))
+    engine.install("history", History(kit))
     engine.install("account", Account(kit))
     engine.install("subscriptions", Subscriptions(kit))
     engine.install("help", Help(engine.registry))

@@ -177,6 +177,18 @@ class AnswerSummary(Record):
 
 
 @dataclass(frozen=True, slots=True)
+class PastAnswer(Record):
+    """One of a member's answers, with the grade they gave it next (if any)."""
+
+    id: int
+    question_id: str
+    text: str
+    local_date: date
+    created_at: datetime
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class LeaderRow:
     member_id: int
     display_name: str | None

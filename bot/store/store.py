@@ -15,6 +15,7 @@ from bot.store.posts import Posts
 from bot.store.records import (
     AnswerSummary,
     MemberRef,
+    PastAnswer,
     ScheduleEntry,
     ScheduleRecord,
     ServerRef,
@@ -324,6 +325,14 @@ class Store(Posts, Standings):
             )
             return list(result.scalars())
 
+    async def grades_on(self, member_id: int, day: date) -> int:
+        """How many grades the member gave on their local `day`."""
+        async with self.read() as tx:
+            query = select(func.count()).where(
+                grades.c.member_id == member_id, grades.c.local_date == day
+            )
+            return (await tx.conn.execute(query)).scalar_one()
+
     async def seen_questions(self, member_id: int) -> set[str]:
         async with self.read() as tx:
             reviewed = await tx.conn.execute(
@@ -354,6 +363,40 @@ class Store(Posts, Standings):
                 .order_by(answers.c.created_at.desc(), answers.c.id.desc())
                 .limit(limit),
             )
+
+    async def answer_history(
+        self, server_id: int, member_id: int, *, limit: int = 5, answer_id: int | None = None
+    ) -> list[PastAnswer]:
+        """The member's latest answers here (or one of them), each with the first grade they
+        gave that question at or after answering it."""
+        graded = (
+            select(grades.c.rating)
+            .where(
+                grades.c.member_id == answers.c.member_id,
+                grades.c.question_id == answers.c.question_id,
+                grades.c.created_at >= answers.c.created_at,
+            )
+            .order_by(grades.c.created_at, grades.c.id)
+            .limit(1)
+            .scalar_subquery()
+        )
+        query = (
+            select(
+                answers.c.id,
+                answers.c.question_id,
+                answers.c.text,
+                answers.c.local_date,
+                answers.c.created_at,
+                graded.label("rating"),
+            )
+            .where(answers.c.server_id == server_id, answers.c.member_id == member_id)
+            .order_by(answers.c.created_at.desc(), answers.c.id.desc())
+            .limit(limit)
+        )
+        if answer_id is not None:
+            query = query.where(answers.c.id == answer_id)
+        async with self.read() as tx:
+            return await tx.all(PastAnswer, query)
 
     async def activity_days(self, member_id: int, since: date) -> dict[date, int]:
         """Answers plus grades per local day since `since` (for the stats picture)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
-from bot.engine.grading import covered_points
+from bot.engine.grading import cover
 from bot.engine.messages import Action, Card, Form, FormField, Refusal, Reply
 from bot.engine.options import Option, kind_filter, kind_option
 from bot.engine.registry import action, command
@@ -84,6 +84,7 @@ class Practice:
             Option("topic", "topic", "Only this topic"),
             Option("difficulty", "difficulty", "Only this difficulty"),
             kind_option(),
+            Option("id", "question", "One question by its id (shown under each question)"),
         ),
     )
     async def question(
@@ -92,7 +93,10 @@ class Practice:
         topic: str | None = None,
         difficulty: str | None = None,
         kind: str | None = None,
+        id: str | None = None,
     ) -> Reply:
+        if id is not None:
+            return await self._one(actor, id)
         topics = (topic,) if topic else ()
         return await self._practice(actor, topics, difficulty, kind=kind_filter(kind))
 
@@ -112,6 +116,16 @@ class Practice:
         await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
         target = Ask(question_id=q.id)
         card = question_card(self.kit.bank, q, target=target, heading=f"Practice · {why}")
+        return Reply(cards=(card,), private=True)
+
+    async def _one(self, actor: Actor, question_id: str) -> Reply:
+        """One question by id: a lead points the team at it, a member revisits it."""
+        place = await self.kit.place(actor)
+        q = self.kit.bank.get(question_id)
+        assert q is not None  # checked as the option was read
+        await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
+        target = Ask(question_id=q.id)
+        card = question_card(self.kit.bank, q, target=target, heading="Practice · by id")
         return Reply(cards=(card,), private=True)
 
     @command(
@@ -227,7 +241,8 @@ class Practice:
         now = self.kit.clock()
         if q.kind == "output":
             return await self._record_output(actor, place, q, post_id, text)
-        covered = tuple(covered_points(text, q.key_points))
+        coverage = cover(text, q.points)
+        covered = tuple(c.covered for c in coverage)
         activity = Activity(
             place.server.id, place.member.id, place.member_day(now), now, q, post_id, text, covered
         )
@@ -242,7 +257,7 @@ class Practice:
             ),
             tone="success",
         )
-        reference = reference_card(q, covered=list(covered), title="Reference answer")
+        reference = reference_card(q, coverage=coverage, title="Reference answer")
         return Reply(cards=(summary, reference), private=True)
 
     async def _record_output(

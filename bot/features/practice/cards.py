@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.engine.content import Bank, Question
+from bot.engine.grading import Coverage
 from bot.engine.messages import Action, Button, Card, Field
 
 DIFFICULTY_MARK = {"easy": "Easy", "medium": "Medium", "hard": "Hard"}
@@ -71,17 +72,17 @@ def grade_buttons(question_id: str) -> tuple[Button, ...]:
 
 
 def reference_card(
-    q: Question, *, covered: list[bool] | None = None, title: str, graded: bool = False
+    q: Question, *, coverage: list[Coverage] | None = None, title: str, graded: bool = False
 ) -> Card:
-    """The reference answer, key points (ticked when an answer covered them), follow-ups.
-
-    `graded`: the bot graded the answer itself, so no self-grade buttons.
+    """The reference answer, key points (ticked, with what matched, when an answer covered
+    them), follow-ups. `graded`: the bot graded the answer itself, so no self-grade buttons.
     """
-    if covered is None:
+    if coverage is None:
         points = "\n".join(f"- {p}" for p in q.key_points)
     else:
         points = "\n".join(
-            f"{'✅' if hit else '⬜'} {p}" for p, hit in zip(q.key_points, covered, strict=True)
+            f"✅ {p} · _{c.matched}_" if c.covered else f"⬜ {p}"
+            for p, c in zip(q.key_points, coverage, strict=True)
         )
     fields = [Field("Key points", points)]
     if q.follow_ups:

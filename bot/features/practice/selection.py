@@ -21,9 +21,14 @@ async def pick(
     if not candidates:
         return None, ""
     store, rng = kit.store, kit.rng
-    for qid in await store.due_reviews(place.member.id, kit.clock()):
-        if qid in candidates:
-            return candidates[qid], "due for review"
+    now = kit.clock()
+    # At most `daily_reviews` reviews a day: after a week away the backlog comes back over
+    # the following days, not as one wall.
+    reviewed_today = await store.grades_on(place.member.id, place.member_day(now))
+    if reviewed_today < kit.daily_reviews:
+        for qid in await store.due_reviews(place.member.id, now):
+            if qid in candidates:
+                return candidates[qid], "due for review"
     seen = await store.seen_questions(place.member.id)
     unseen = [q for q in candidates.values() if q.id not in seen]
     if not unseen:
