@@ -102,3 +102,24 @@ async def test_graded_automatically_on_discord_slack_and_the_console(tmp_path: P
         out = await s.console.handle("question delta medium")
         assert "lambda: i for i in range(3)" in out
         assert "Correct" in await s.console.handle("answer [2, 2, 2]")
+
+
+async def test_hints_one_at_a_time_noted_with_the_answer_and_the_grade(chat: Transcript):
+    await chat.say("ann", "question delta-open-hinted")
+    await chat.press("ann", "Hint")
+    chat.expect("Hint 1 of 2", "what a thread does while it waits")
+    await chat.say("ann", "hint")
+    chat.expect("Hint 2 of 2", "That was the last")
+    await chat.say("ann", "hint")
+    chat.expect("That was every hint (2)")
+    await chat.say("ann", "answer threads overlap the waiting, and the GIL is released meanwhile")
+    chat.expect("covered **2 of 2** key points (with 2 hints)", "overlap the waiting")
+    await chat.press("ann", "Good")
+    chat.expect("Graded **Good** · answered with 2 hints")
+    await chat.say("ann", "history")
+    chat.expect("**Good** · 2 hints")
+    # Another question starts from no hints.
+    await chat.say("ann", "question delta easy")
+    assert "Hint" not in [b.label for b in chat.cards[0].buttons]  # this one has none
+    await chat.say("ann", "hint")
+    chat.expect("has no hints")

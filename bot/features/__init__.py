@@ -18,12 +18,14 @@ def install_all(engine: Engine) -> Engine:
     from bot.features.history import History
     from bot.features.mock import Mock
     from bot.features.practice import Practice
+    from bot.features.practice.hints import Hints
     from bot.features.progress import Progress
     from bot.features.schedules import Schedules
     from bot.features.subscriptions import Subscriptions
 
     kit = engine.kit
     engine.install("practice", Practice(kit))
+    engine.install("hints", Hints(kit))
     engine.install("progress", Progress(kit))
     engine.install("history", History(kit))
     engine.install("account", Account(kit))

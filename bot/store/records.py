@@ -150,6 +150,7 @@ class StatsRecord(Record):
     current_question_id: str | None
     current_post_id: int | None
     updated_at: datetime
+    current_hints: int  # hints shown for the current question
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,7 @@ class PastAnswer(Record):
     text: str
     local_date: date
     created_at: datetime
+    hints_used: int
     rating: int | None
 
 

@@ -120,6 +120,7 @@ answers = Table(
     Column("covered", String(64), nullable=False, server_default=""),
     Column("local_date", Date, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("hints_used", Integer, nullable=False, server_default="0"),
     Index("ix_answers_member", "member_id", "created_at"),
     Index("ix_answers_post", "post_id"),
 )
@@ -174,6 +175,7 @@ member_stats = Table(
     Column("current_question_id", String(64)),
     Column("current_post_id", Integer),
     Column("updated_at", DateTime, nullable=False),
+    Column("current_hints", Integer, nullable=False, server_default="0"),
     # Covers leaderboard ranking: streak order, liveness and every period's answer count.
     Index(
         "ix_member_stats_rank",

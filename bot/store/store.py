@@ -311,9 +311,33 @@ class Store(Posts, Standings):
                 )
                 .on_conflict_do_update(
                     index_elements=["server_id", "member_id"],
-                    set_={"current_question_id": question_id, "current_post_id": post_id},
+                    set_={
+                        "current_question_id": question_id,
+                        "current_post_id": post_id,
+                        # Hints count per question: another question starts from none.
+                        "current_hints": case(
+                            (
+                                member_stats.c.current_question_id == question_id,
+                                member_stats.c.current_hints,
+                            ),
+                            else_=0,
+                        ),
+                    },
                 )
             )
+
+    async def use_hint(self, server_id: int, member_id: int) -> int:
+        """Count one more hint shown for the member's current question; the new count."""
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(member_stats)
+                .where(member_stats.c.server_id == server_id, member_stats.c.member_id == member_id)
+                .values(current_hints=member_stats.c.current_hints + 1)
+            )
+            query = select(member_stats.c.current_hints).where(
+                member_stats.c.server_id == server_id, member_stats.c.member_id == member_id
+            )
+            return (await tx.conn.execute(query)).scalar_one()
 
     async def due_reviews(self, member_id: int, now: datetime) -> list[str]:
         """Question ids due for review, most overdue first."""
@@ -387,6 +411,7 @@ class Store(Posts, Standings):
                 answers.c.text,
                 answers.c.local_date,
                 answers.c.created_at,
+                answers.c.hints_used,
                 graded.label("rating"),
             )
             .where(answers.c.server_id == server_id, answers.c.member_id == member_id)

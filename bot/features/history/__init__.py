@@ -55,7 +55,9 @@ class History:
             title = q.question if q else entry.question_id
             title = title if len(title) <= 70 else title[:69] + "…"
             grade = GRADES.get(entry.rating or 0, "not graded")
-            lines.append(f"{n}. {entry.local_date:%a %d %b} · **{grade}** · {title}")
+            hints = f" · {entry.hints_used} hint{'s' * (entry.hints_used != 1)}"
+            hints = hints if entry.hints_used else ""
+            lines.append(f"{n}. {entry.local_date:%a %d %b} · **{grade}**{hints} · {title}")
         buttons = tuple(
             Button(f"Show {n}", Action("pastanswer", PastTarget(entry.id)))
             for n, entry in enumerate(entries[:SHOW_BUTTONS], 1)

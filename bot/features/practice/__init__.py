@@ -15,7 +15,7 @@ from bot.features.practice.cards import Ask, GradeTarget, question_card, referen
 from bot.features.practice.daily import Daily, dm_channel, split_list
 from bot.features.practice.recording import Activity, Recorder
 from bot.features.practice.review import RATING_NAMES, RATINGS
-from bot.features.practice.selection import pick
+from bot.features.practice.selection import pick, resolve_question
 
 MAX_ANSWER_CHARS = 4000
 NOTHING_YET = "There is {} yet: try `today` or `question`."
@@ -196,19 +196,7 @@ class Practice:
     # Answer, reveal, grade --------------------------------------------------------------------
 
     async def _resolve(self, place: Place, target: Ask) -> tuple[Any, int | None]:
-        """The question a button points at, else the member's current one."""
-        bank, store = self.kit.bank, self.kit.store
-        if target.post_id is not None:
-            post = await store.post(target.post_id)
-            if post is None or post.server_id != place.server.id:
-                return None, None
-            return bank.get(post.question_id), post.id
-        if target.question_id:
-            return bank.get(target.question_id), None
-        stats = await store.stats(place.server.id, place.member.id)
-        if stats is None or not stats.current_question_id:
-            return None, None
-        return bank.get(stats.current_question_id), stats.current_post_id
+        return await resolve_question(self.kit, place, target)
 
     def answer_form(self, target: Ask) -> Reply:
         """The form that collects an answer (Discord modal, Slack modal)."""
@@ -243,8 +231,17 @@ class Practice:
             return await self._record_output(actor, place, q, post_id, text)
         coverage = cover(text, q.points)
         covered = tuple(c.covered for c in coverage)
+        hints = await self._hints_seen(place, q.id)
         activity = Activity(
-            place.server.id, place.member.id, place.member_day(now), now, q, post_id, text, covered
+            place.server.id,
+            place.member.id,
+            place.member_day(now),
+            now,
+            q,
+            post_id,
+            text,
+            covered,
+            hints=hints,
         )
         result = await self.recorder.submit(activity)
         self.kit.observer.answer(actor.platform)
@@ -252,7 +249,8 @@ class Practice:
         summary = Card(
             title="Answer saved",
             body=(
-                f"You covered **{sum(covered)} of {len(covered)}** key points. "
+                f"You covered **{sum(covered)} of {len(covered)}** key points"
+                f"{with_hints(hints)}. "
                 f"Streak: **{days}** day{'s' * (days != 1)}."
             ),
             tone="success",
@@ -291,11 +289,17 @@ class Practice:
         reference = reference_card(q, title="Explanation", graded=True)
         return Reply(cards=(summary, reference), private=True)
 
+    async def _hints_seen(self, place: Place, question_id: str) -> int:
+        stats = await self.kit.store.stats(place.server.id, place.member.id)
+        same = stats is not None and stats.current_question_id == question_id
+        return stats.current_hints if same else 0
+
     async def record_grade(self, actor: Actor, rating: int, target: Ask) -> Reply:
         place = await self.kit.place(actor)
         q, post_id = await self._resolve(place, target)
         if q is None:
             raise Refusal(NOTHING_YET.format("nothing to grade"))
+        hints = await self._hints_seen(place, q.id)
         now = self.kit.clock()
         activity = Activity(
             place.server.id, place.member.id, place.member_day(now), now, q, post_id, rating=rating
@@ -303,7 +307,8 @@ class Practice:
         result = await self.recorder.submit(activity)
         assert result.due is not None
         body = (
-            f"Graded **{RATING_NAMES[rating].title()}**. You'll see it again "
+            f"Graded **{RATING_NAMES[rating].title()}**{with_hints(hints, 'answered')}. "
+            "You'll see it again "
             f"{_when(result.due, now)}. Streak: **{result.streak.current}**."
         )
         return Reply(cards=(Card(title="Graded", body=body, tone="success"),), private=True)
@@ -332,3 +337,11 @@ def _normalised(text: str) -> list[str]:
     while lines and not lines[-1]:
         lines.pop()
     return lines
+
+
+def with_hints(count: int, verb: str = "") -> str:
+    """` (with 1 hint)`, or ` · answered with 2 hints`, or nothing without hints."""
+    if not count:
+        return ""
+    hints = f"{count} hint{'s' * (count != 1)}"
+    return f" · {verb} with {hints}" if verb else f" (with {hints})"

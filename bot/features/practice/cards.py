@@ -55,6 +55,7 @@ def question_card(bank: Bank, q: Question, *, target: Ask, heading: str) -> Card
         ),
         buttons=(
             Button("Answer", Action("answer", target), style="primary"),
+            *((Button("Hint", Action("hint", target)),) if q.hints else ()),
             Button("Reveal", Action("reveal", target)),
             Button("Skip", Action("skip", target)),
         ),

@@ -26,6 +26,7 @@ class Activity:
     text: str | None = None
     covered: tuple[bool, ...] = ()
     rating: int | None = None
+    hints: int = 0  # hints the member saw before answering
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def new_stats(key: tuple[int, int]) -> dict[str, Any]:
         "current_question_id": None,
         "current_post_id": None,
         "updated_at": None,
+        "current_hints": 0,
     }
 
 
@@ -120,6 +122,8 @@ class _Batch:
             row["current_streak"], row["longest_streak"], row["freezes"], row["last_day"]
         )
         streak = record_day(previous, a.day)
+        if row["current_question_id"] != a.question.id:
+            row["current_hints"] = 0
         row.update(
             current_streak=streak.current,
             longest_streak=streak.longest,
@@ -150,6 +154,7 @@ class _Batch:
             "covered": ",".join(str(i) for i, hit in enumerate(a.covered) if hit),
             "local_date": a.day,
             "created_at": a.now,
+            "hints_used": a.hints,
         }
 
     def _review(self, a: Activity) -> datetime:

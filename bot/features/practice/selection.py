@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.engine.actors import Place
 from bot.engine.content import Question
 from bot.engine.core import Kit
+from bot.features.practice.cards import Ask
 
 
 async def pick(
@@ -47,3 +48,22 @@ async def pick(
     slug = rng.choices(slugs, weights=weights)[0]
     weak = results.get(slug, (0, 0))[0] > 0 and weights[slugs.index(slug)] > 0.75
     return rng.choice(by_topic[slug]), "a weak topic" if weak else "new to you"
+
+
+async def resolve_question(
+    kit: Kit, place: Place, target: Ask
+) -> tuple[Question | None, int | None]:
+    """The question a button points at (a post of this server, or an id), else the member's
+    current one; with the post it came from, if any."""
+    bank, store = kit.bank, kit.store
+    if target.post_id is not None:
+        post = await store.post(target.post_id)
+        if post is None or post.server_id != place.server.id:
+            return None, None
+        return bank.get(post.question_id), post.id
+    if target.question_id:
+        return bank.get(target.question_id), None
+    stats = await store.stats(place.server.id, place.member.id)
+    if stats is None or not stats.current_question_id:
+        return None, None
+    return bank.get(stats.current_question_id), stats.current_post_id
