@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from bot import web
 from bot.adapters.base import Adapter
+from bot.ai import ChatClient
 from bot.config import Settings
 from bot.engine.content import Bank, load_valid_bank
 from bot.engine.core import Engine
@@ -46,6 +47,9 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             default_timezone=settings.default_timezone,
             observer=metrics,
             daily_reviews=settings.daily_reviews,
+            advisor=ChatClient.from_settings(settings),
+            ai_daily_cap=settings.ai_daily_cap,
+            ai_member_seconds=settings.ai_member_seconds,
         )
         try:
             log.info("loaded %d questions in %d topics", len(bank), len(bank.topics))

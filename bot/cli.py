@@ -114,6 +114,7 @@ def _configure_logging(settings: Settings) -> None:
             settings.slack_bot_token,
             settings.slack_app_token,
             settings.slack_signing_secret,
+            settings.ai_api_key,
         )
         if s is not None
     ]

@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     # Several instances share a large Discord bot: each runs some shards of the count.
     discord_shard_count: int | None = Field(None, alias="PREPBOT_DISCORD_SHARD_COUNT", ge=1)
     discord_shard_ids: str = Field("", alias="PREPBOT_DISCORD_SHARD_IDS")
+    # Optional AI review of answers: any OpenAI-compatible chat-completions endpoint.
+    ai_base_url: str | None = Field(None, alias="PREPBOT_AI_BASE_URL")
+    ai_model: str | None = Field(None, alias="PREPBOT_AI_MODEL")
+    ai_api_key: SecretStr | None = Field(None, alias="PREPBOT_AI_API_KEY")
+    ai_timeout: float = Field(20.0, alias="PREPBOT_AI_TIMEOUT", gt=0, le=120)
+    ai_daily_cap: int = Field(200, alias="PREPBOT_AI_DAILY_CAP", ge=0)
+    ai_member_seconds: int = Field(60, alias="PREPBOT_AI_MEMBER_SECONDS", ge=0)
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
     slack_api_url: str | None = None

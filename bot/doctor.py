@@ -169,6 +169,10 @@ async def run_checks(settings: Settings) -> list[Check]:
     checks = [Check("configuration", True, "settings are valid")]
     checks.append(await check_database(settings))
     checks.append(check_content(settings))
+    from bot.ai import check as check_ai
+
+    ok, detail = await check_ai(settings)
+    checks.append(Check("ai review", ok, detail))
     if not (settings.discord_token or settings.slack_bot_token):
         checks.append(
             Check(

@@ -56,11 +56,12 @@ async def surfaces(
     *,
     extra: Callable[[Engine], None] = lambda engine: None,
     content: tuple[Path, ...] = (FIXTURE_CONTENT,),
+    **engine_options: Any,
 ) -> AsyncIterator[Surfaces]:
     """One engine (plus `extra` features, on the `content` packs) behind all three platforms."""
     store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'surfaces.db'}")
     await store.upgrade()
-    engine = build_engine(store=store, bank=load_valid_bank(list(content)))
+    engine = build_engine(store=store, bank=load_valid_bank(list(content)), **engine_options)
     extra(engine)
     with FakeDiscord() as fake_discord:
         async with FakeSlack(bot_token=BOT_TOKEN) as fake_slack:

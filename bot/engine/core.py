@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from bot.clock import utcnow
 from bot.engine.actors import Actor, Place, resolve
+from bot.engine.advice import Advisor
 from bot.engine.content import Bank
 from bot.engine.messages import Action, Delivery, Refusal, Reply
 from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
@@ -59,6 +60,9 @@ class Kit:
     rng: random.Random = field(default_factory=random.Random)
     observer: Observer = field(default_factory=_Silent)
     daily_reviews: int = 5  # due reviews served per member per day; the rest wait
+    advisor: Advisor | None = None  # an AI chat service, when one is configured
+    ai_daily_cap: int = 200  # AI reviews per server per day
+    ai_member_seconds: int = 60  # between two AI reviews of one member
     # Told after any change to what the scheduler posts (it reloads its jobs).
     listeners: list[Listener] = field(default_factory=list)
 
@@ -87,6 +91,9 @@ class Engine:
         rng: random.Random | None = None,
         observer: Observer | None = None,
         daily_reviews: int = 5,
+        advisor: Advisor | None = None,
+        ai_daily_cap: int = 200,
+        ai_member_seconds: int = 60,
     ):
         self.kit = Kit(
             store=store,
@@ -96,6 +103,9 @@ class Engine:
             rng=rng or random.Random(),
             observer=observer or _Silent(),
             daily_reviews=daily_reviews,
+            advisor=advisor,
+            ai_daily_cap=ai_daily_cap,
+            ai_member_seconds=ai_member_seconds,
         )
         self.store, self.bank, self.clock = store, bank, clock
         self.observer = self.kit.observer

@@ -36,7 +36,9 @@ NEGATIONS = frozenset(
 FUNCTION_WORDS = frozenset(
     """a an the is are was were be it its it's this that these those to of in on for with by
     and or but so if then because when as at from you your we i they he she can will would
-    should does do did has have had not no use using uses used which what how why""".split()
+    should does do did has have had not no use using uses used which what how why my our
+    his her their them him me us there here about into onto over under up down out off than
+    too very just also more most some any all each every one two""".split()
 )
 MIN_FUNCTION_SHARE = 0.12  # below this share of function words, an answer is a keyword list
 MIN_SENTENCE_WORDS = 6

@@ -246,3 +246,12 @@ mock_responses = Table(
     Column("text", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+# AI reviews asked per server and day (the daily cap holds across instances).
+ai_usage = Table(
+    "ai_usage",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("count", Integer, nullable=False, server_default="0"),
+)

@@ -25,6 +25,7 @@ from bot.store.records import (
 )
 from bot.store.rounds import RoundStore
 from bot.store.schema import (
+    ai_usage,
     answers,
     grades,
     member_stats,
@@ -348,6 +349,18 @@ class Store(Posts, Standings):
                 .order_by(review_states.c.due, review_states.c.question_id)
             )
             return list(result.scalars())
+
+    async def take_ai_review(self, server_id: int, day: date, cap: int) -> bool:
+        """Count one AI review for the server's `day`; False (nothing counted) at the cap."""
+        async with self.write() as tx:
+            stmt = tx.insert(ai_usage).values(server_id=server_id, day=day, count=1)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["server_id", "day"],
+                set_={"count": ai_usage.c.count + 1},
+                where=ai_usage.c.count < cap,
+            )
+            result = await tx.conn.execute(stmt)
+            return cap > 0 and result.rowcount == 1
 
     async def grades_on(self, member_id: int, day: date) -> int:
         """How many grades the member gave on their local `day`."""

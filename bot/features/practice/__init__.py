@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
 from bot.engine.grading import cover
-from bot.engine.messages import Action, Card, Form, FormField, Refusal, Reply
+from bot.engine.messages import Action, Button, Card, Form, FormField, Refusal, Reply
 from bot.engine.options import Option, kind_filter, kind_option
 from bot.engine.registry import action, command
 from bot.features.practice.cards import Ask, GradeTarget, question_card, reference_card
@@ -255,6 +256,8 @@ class Practice:
             ),
             tone="success",
         )
+        if self.kit.advisor is not None:  # an AI service is configured: offer a review
+            summary = replace(summary, buttons=(Button("AI review", Action("aireview")),))
         reference = reference_card(q, coverage=coverage, title="Reference answer")
         return Reply(cards=(summary, reference), private=True)
 
