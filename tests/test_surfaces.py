@@ -64,39 +64,35 @@ async def test_every_command_and_button_is_reachable_everywhere(tmp_path: Path):
             # The console offers a typed stand-in for each button that is a real command.
             if spec.hint:
                 assert registry.find(spec.hint.split("<")[0].split("|")[0])[0]
+        check_typed_options(tree)  # mock score an integer 1-5, streak and stats a member
+        check_discord_limits(tree)
 
 
-async def test_typed_options_on_discord(tmp_path: Path):
-    async with surfaces(tmp_path) as s:
-        tree = s.discord_tree()
-        score = discord_command(tree, ("mock", "score"))
-        option = next(o for o in score["options"] if o["name"] == "score")
-        assert (option["type"], option["min_value"], option["max_value"]) == (INTEGER, 1, 5)
-        assert option["required"] is True
-        for name in ("streak", "stats"):
-            user = discord_command(tree, (name,))["options"][0]
-            assert (user["name"], user["type"]) == ("user", USER)
-        count = next(
-            o for o in discord_command(tree, ("mock", "start"))["options"] if o["name"] == "count"
-        )
-        assert (count["min_value"], count["max_value"]) == (1, 20)
+def check_typed_options(tree: dict) -> None:
+    """`mock score` is an integer 1-5, `streak`/`stats` take a member, `count` is 1-20."""
+    score = discord_command(tree, ("mock", "score"))
+    option = next(o for o in score["options"] if o["name"] == "score")
+    assert (option["type"], option["min_value"], option["max_value"]) == (INTEGER, 1, 5)
+    assert option["required"] is True
+    for name in ("streak", "stats"):
+        user = discord_command(tree, (name,))["options"][0]
+        assert (user["name"], user["type"]) == ("user", USER)
+    start = discord_command(tree, ("mock", "start"))["options"]
+    count = next(o for o in start if o["name"] == "count")
+    assert (count["min_value"], count["max_value"]) == (1, 20)
 
 
-async def test_discord_limits_hold_for_the_generated_tree(tmp_path: Path):
-    async with surfaces(tmp_path) as s:
-        tree = s.discord_tree()
+def check_discord_limits(tree: dict) -> None:
+    """25 entries and choices per level, descriptions of 1-100 characters, 4 000 in all."""
 
-        def check(node: dict, depth: int = 0) -> int:
-            assert 1 <= len(node["description"]) <= 100, node["name"]
-            options = node.get("options", [])
-            assert len(options) <= 25, node["name"]
-            chars = len(node["name"]) + len(node["description"])
-            for option in options:
-                assert len(option.get("choices", [])) <= 25
-                chars += check(option, depth + 1) if "options" in option or depth < 2 else 0
-            return chars
+    def size(node: dict) -> int:
+        assert 1 <= len(node["description"]) <= 100, node["name"]
+        options = node.get("options", [])
+        assert len(options) <= 25, node["name"]
+        assert all(len(o.get("choices", [])) <= 25 for o in options)
+        return len(node["name"]) + len(node["description"]) + sum(size(o) for o in options)
 
-        assert check(tree) <= 4000
+    assert size(tree) <= 4000
 
 
 def test_slack_manifest_lists_the_registered_commands():

@@ -40,6 +40,10 @@ FUNCTION_WORDS = frozenset(
     his her their them him me us there here about into onto over under up down out off than
     too very just also more most some any all each every one two""".split()
 )
+SHORT_FILLER = frozenset(
+    "and are but can for get got had has its may new not now one own put see set the too two "
+    "use via way who why how yes you all any few lot per etc".split()
+)
 MIN_FUNCTION_SHARE = 0.12  # below this share of function words, an answer is a keyword list
 MIN_SENTENCE_WORDS = 6
 CLAUSE = re.compile(r"[.;:!?\n]+|,\s+|\s+(?:but|however|whereas|while|although)\s+", re.I)
@@ -78,8 +82,13 @@ def words(text: str) -> list[str]:
 
 
 def significant(text: str) -> set[str]:
-    """The stems of a text's content words (four letters or more, not filler)."""
-    return {stem(w) for w in words(text) if len(w) >= 4 and w not in FILLER}
+    """The stems of a text's content words: not filler, and three letters or more, so that
+    GIL, CPU, SQL or ORM count."""
+    return {
+        stem(w)
+        for w in words(text)
+        if len(w) >= 3 and w not in FILLER and w not in FUNCTION_WORDS and w not in SHORT_FILLER
+    }
 
 
 def _negated(tokens: Sequence[str]) -> bool:

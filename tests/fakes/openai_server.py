@@ -49,7 +49,7 @@ class FakeOpenAI:
             {"body": await request.json(), "auth": request.headers.get("Authorization")}
         )
         if self.mode == "slow":
-            await asyncio.sleep(5)
+            await asyncio.sleep(1.5)  # past the client timeout of the tests (1 s)
         if self.mode == "429":
             return web.json_response({"error": {"message": "rate limited"}}, status=429)
         if self.mode == "malformed":
