@@ -41,7 +41,8 @@ LABEL org.opencontainers.image.title="prepbot" \
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
-    PREPBOT_WEB_PORT=8080
+    PREPBOT_WEB_PORT=8080 \
+    PREPBOT_WEB_HOST=0.0.0.0
 
 # A fixed numeric uid/gid, so that Kubernetes' runAsNonRoot can verify it and volume
 # permissions are predictable (fsGroup 10001). /content-extra: mount your own packs there

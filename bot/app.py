@@ -107,7 +107,7 @@ async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
 
         routes = [route for a in adapters for route in getattr(a, "routes", lambda: [])()]
         app = web.build_app(ready=ready, metrics=svc.metrics, routes=routes)
-        runner = await web.start(app, port=settings.web_port)
+        runner = await web.start(app, port=settings.web_port, host=settings.web_host)
         started: list[Adapter] = []
         scheduler = Scheduler(
             engine=svc.engine,

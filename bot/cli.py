@@ -107,17 +107,7 @@ def _settings(**overrides: object) -> Settings:
 def _configure_logging(settings: Settings) -> None:
     from bot import logs
 
-    secrets = [
-        s.get_secret_value()
-        for s in (
-            settings.discord_token,
-            settings.slack_bot_token,
-            settings.slack_app_token,
-            settings.slack_signing_secret,
-            settings.ai_api_key,
-        )
-        if s is not None
-    ]
+    secrets = settings.secret_values()
     logs.configure(level=settings.log_level, fmt=settings.log_format, secrets=secrets)
 
 

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     default_timezone: str = Field("UTC", alias="PREPBOT_DEFAULT_TIMEZONE")
     daily_reviews: int = Field(5, alias="PREPBOT_DAILY_REVIEWS", ge=1, le=100)
     web_port: int = Field(8080, alias="PREPBOT_WEB_PORT", ge=0, le=65535)
+    # Where the web server listens: loopback by default, since /metrics and /readyz answer
+    # anyone; containers set 0.0.0.0 where the platform keeps the port private.
+    web_host: str = Field("127.0.0.1", alias="PREPBOT_WEB_HOST")
     log_level: str = "INFO"
     log_format: str = "text"
     # Who may run admin commands beyond the platform's own admins, and who leads mock rounds.
@@ -65,6 +68,28 @@ class Settings(BaseSettings):
     discord_api_base_url: str | None = None
     discord_gateway_url: str | None = None
     slack_api_url: str | None = None
+
+    def secret_values(self) -> list[str]:
+        """Every secret a log line must never show: tokens, the AI key, and the database
+        password (alone, and as `:password@` in a URL, which stays safe to mask when short)."""
+        values = [
+            s.get_secret_value()
+            for s in (
+                self.discord_token,
+                self.slack_bot_token,
+                self.slack_app_token,
+                self.slack_signing_secret,
+                self.ai_api_key,
+            )
+            if s is not None
+        ]
+        try:
+            password = make_url(self.database_url).password
+        except Exception:  # an unparsable URL is refused elsewhere
+            password = None
+        if password:
+            values += [str(password), f":{password}@"]
+        return values
 
     @field_validator("default_timezone")
     @classmethod

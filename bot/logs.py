@@ -15,7 +15,10 @@ class SecretFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]):
         super().__init__()
-        self.secrets = [s for s in secrets if s and len(s) >= 6]
+        # Short values are masked only in a form that cannot occur by chance (`:pw@`).
+        self.secrets = sorted(
+            {s for s in secrets if s and (len(s) >= 6 or s.startswith(":"))}, key=len, reverse=True
+        )
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not self.secrets:

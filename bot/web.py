@@ -45,7 +45,7 @@ def build_app(
     return app
 
 
-async def start(app: web.Application, *, port: int, host: str = "0.0.0.0") -> web.AppRunner:
+async def start(app: web.Application, *, port: int, host: str = "127.0.0.1") -> web.AppRunner:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port)

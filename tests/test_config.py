@@ -18,6 +18,8 @@ def test_defaults():
     settings = load_settings()
     assert settings.database_url == "sqlite+aiosqlite:///data/prepbot.db"
     assert settings.default_timezone == "UTC"
+    # /metrics and /readyz answer anyone who reaches them: loopback unless told otherwise.
+    assert settings.web_host == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -102,3 +104,25 @@ def test_discord_shards_are_checked(monkeypatch: pytest.MonkeyPatch, env, expect
     with pytest.raises(ConfigError) as info:
         load_settings()
     assert str(info.value).startswith(expected)
+
+
+def test_logs_never_show_the_database_password(capsys):
+    import logging
+
+    from bot import logs
+
+    settings = load_settings(
+        database_url="postgresql+asyncpg://prepbot:hunter2@db.internal:5432/prepbot",
+        ai_api_key="sk-secret-key-123",
+    )
+    logs.configure(level="INFO", fmt="text", secrets=settings.secret_values())
+    try:
+        log = logging.getLogger("test.masking")
+        log.warning("connecting to %s with %s", settings.database_url, "sk-secret-key-123")
+        log.warning("short values stay when they occur by chance: hunter is here")
+    finally:
+        logs.configure(level="WARNING", fmt="text", secrets=())
+    err = capsys.readouterr().err
+    assert "hunter2" not in err and "sk-secret-key-123" not in err
+    assert "postgresql+asyncpg://prepbot***db.internal" in err
+    assert "hunter is here" in err

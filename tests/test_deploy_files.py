@@ -108,6 +108,8 @@ def test_dockerfile_runs_prepbot_as_non_root_with_health_check():
     assert ("WORKDIR", str(Path(DATA_DIR).parent)) in stage, "the default DATABASE_URL is relative"
     env = " ".join(args for word, args in stage if word == "ENV")
     assert "PYTHONUNBUFFERED=1" in env and f"PREPBOT_WEB_PORT={WEB_PORT}" in env
+    # Inside a container, the published port is how anything reaches it: all interfaces.
+    assert "PREPBOT_WEB_HOST=0.0.0.0" in env
 
 
 def test_dockerfile_bakes_in_the_question_bank_where_the_installed_package_looks():
