@@ -205,3 +205,44 @@ async def test_two_simultaneous_starts_in_one_channel_open_one_round(store, bank
         for e in engines:
             await e.close()
         await other.close()
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised():
+    from datetime import datetime
+
+    from bot.features.mock.scorecard import ItemResult, Scorecard
+
+    card = Scorecard(
+        round_id=1,
+        candidate='=HYPERLINK("https://evil.example","prize")',
+        lead="@lead",
+        started_at=datetime(2026, 3, 10, 12, 0),
+        ended_at=None,
+        items=(
+            ItemResult(1, "+cmd|' /C calc'!A0", "oop", 4, 60, "-2+3"),
+            ItemResult(2, "\tTabbed", "oop", None, None, "fine note"),
+        ),
+    )
+    rows = list(csv.DictReader(io.StringIO(to_csv([card]))))
+    assert rows[0]["candidate"].startswith("'=") and rows[0]["lead"] == "'@lead"
+    assert rows[0]["question"].startswith("'+") and rows[0]["note"] == "'-2+3"
+    assert rows[1]["question"].startswith("'\t") and rows[1]["note"] == "fine note"
+    assert rows[0]["score"] == "4"  # numbers stay numbers
+
+
+async def test_only_the_rounds_own_lead_controls_it_and_never_its_candidate(engine: Engine):
+    chat = Transcript(engine, leads={"lea", "leo", "ann"}, admins={"boss"})
+    await chat.say("lea", "mock start candidate:ann count:2 minutes:20")
+    for who in ("leo", "ann"):  # another lead; the candidate (a lead herself)
+        for text in ("mock score 5", "mock next", "mock end"):
+            await chat.say(who, text)
+            chat.expect("Only this round's lead" if who == "leo" else "this round's candidate")
+    await chat.press("ann", "Answer")
+    await chat.fill("ann", answer="my answer")
+    assert (await engine.mock.rounds.items(1))[0].score is None  # nothing changed
+    forged = await engine.run_custom_id(chat.actor("lea"), "prep:v2:mockscore:1:9")
+    assert "from 1 to 5" in forged.cards[0].body
+    await chat.say("boss", "mock score 4")  # an admin may
+    chat.expect("**4/5**")
+    await chat.say("lea", "mock end")
+    chat.expect("Scorecard")

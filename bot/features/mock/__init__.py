@@ -161,14 +161,25 @@ class Mock:
 
     # During the round -------------------------------------------------------------------------
 
-    async def _current(self, actor: Actor, round_id: int | None = None) -> tuple[Any, list, Any]:
-        """The open round here (it must be `round_id` when given), its items, the current one."""
+    async def _current(
+        self, actor: Actor, round_id: int | None = None, *, control: bool = False
+    ) -> tuple[Any, list, Any]:
+        """The open round here (it must be `round_id` when given), its items, the current one.
+
+        `control`: the caller scores, advances or ends it, which only the round's own lead
+        (or an admin) may, and never its candidate (unless they run the round for themselves).
+        """
         place = await self.kit.place(actor)
         row = await self.rounds.open_round(place.server.id, actor.channel_id)
         if row is None or (round_id is not None and row.id != round_id):
             if round_id is not None:
                 raise Refusal(f"Mock round #{round_id} is over; its buttons no longer work.")
             raise Refusal("No mock interview is open here. Start one: `mock start @member`.")
+        own_round = row.lead_member_id == row.candidate_member_id  # a lead practising alone
+        if control and place.member.id == row.candidate_member_id and not own_round:
+            raise Refusal("You are this round's candidate: the lead scores and runs it.")
+        if control and place.member.id != row.lead_member_id and not actor.is_admin:
+            raise Refusal("Only this round's lead (or an admin) can score, advance or end it.")
         items = await self.rounds.items(row.id)
         current = next(
             (i for i in reversed(items) if i.asked_at is not None and i.finished_at is None), None
@@ -241,7 +252,7 @@ class Mock:
         """Finish the current question and ask the next, in one transaction."""
         now = self.kit.clock()
         async with self.kit.store.transaction():
-            row, items, current = await self._current(actor, round_id)
+            row, items, current = await self._current(actor, round_id, control=True)
             if current is not None:
                 values: dict[str, Any] = {"finished_at": now}
                 if skipped:
@@ -284,7 +295,7 @@ class Mock:
     async def score(
         self, actor: Actor, score: int, note: str | None = None, round_id: int | None = None
     ) -> Reply:
-        _row, _items, current = await self._current(actor, round_id)
+        _row, _items, current = await self._current(actor, round_id, control=True)
         if current is None:
             raise Refusal("No question is being asked right now; use `mock next`.")
         note = (note or "")[:MAX_NOTE]
@@ -314,7 +325,7 @@ class Mock:
 
     @lead_command("end", "End the round now and post the scorecard", visibility="public")
     async def end(self, actor: Actor) -> Reply:
-        row, _items, _current = await self._current(actor)
+        row, _items, _current = await self._current(actor, control=True)
         return await self._close(row, self.kit.clock(), reason="ended by the lead")
 
     async def _close(self, row: Any, now: datetime, *, reason: str) -> Reply:

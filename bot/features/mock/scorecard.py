@@ -89,11 +89,23 @@ def export_rows(cards: list[Scorecard]) -> list[dict[str, object]]:
     return rows
 
 
+# A cell a spreadsheet would run as a formula (or as DDE): `=`, `+`, `-`, `@`, tab, CR.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """Text that a spreadsheet shows as text: a leading formula character gets a `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
 def to_csv(cards: list[Scorecard]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(export_rows(cards))
+    for row in export_rows(cards):
+        writer.writerow({key: safe_cell(value) for key, value in row.items()})
     return out.getvalue()
 
 
