@@ -148,10 +148,10 @@ def cover(answer: str, points: Sequence[KeyPoint]) -> list[Coverage]:
     if is_keyword_list(answer):
         return [Coverage(False) for _ in points]
     clauses = _clauses(answer)
-    if clauses and not any(c.negated for c in clauses):
-        # Nothing is negated: a point may also be made across clauses.
-        whole = _Clause(frozenset().union(*(c.stems for c in clauses)), False)
-        clauses = [*clauses, whole]
+    affirmed = [c.stems for c in clauses if not c.negated]
+    if len(affirmed) > 1:
+        # A point may also be made across clauses, from what the answer affirms.
+        clauses = [*clauses, _Clause(frozenset().union(*affirmed), False)]
     return [cover_point(clauses, point) for point in points]
 
 
