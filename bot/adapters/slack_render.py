@@ -42,6 +42,8 @@ _BULLET = re.compile(r"^(\s*)- ")
 _HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*$")
 _INLINE_CODE = re.compile(r"(`[^`\n]+`)")
 _STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}
+# `\[`, `\*` ...: characters the engine escaped in members' text (`literal`).
+_ESCAPED = re.compile(r"\\([\\`*_~|\[\]()#]|&lt;|&gt;)")
 
 
 def plain(text: str, limit: int | None = None) -> str:
@@ -80,7 +82,15 @@ def _convert_line(line: str) -> str:
     for i in range(0, len(parts), 2):  # odd parts are inline code, left alone
         parts[i] = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", parts[i])
         parts[i] = _BOLD.sub(r"*\1*", parts[i])
+        parts[i] = _ESCAPED.sub(_unescape, parts[i])
     return "".join(parts)
+
+
+def _unescape(match: re.Match[str]) -> str:
+    """An escaped Markdown character as itself; mrkdwn's formatting ones stay inert (a zero
+    width space keeps `*name*` from turning bold)."""
+    char = match.group(1)
+    return char + "\u200b" if char in "*_~`" else char
 
 
 def _safe_cut(text: str, limit: int) -> int:
@@ -116,7 +126,8 @@ def split_mrkdwn(text: str, limit: int = SECTION_TEXT) -> list[str]:
 
 
 def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    # verbatim: Slack links only what we wrote as links, never a URL inside a member's name.
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text, "verbatim": True}}
 
 
 def _sections(markdown: str) -> list[Block]:
@@ -136,7 +147,7 @@ def card_blocks(card: Card, *, seen_action_ids: set[str] | None = None) -> list[
     for field in card.fields:
         text = f"*{mrkdwn(field.name)}*\n{mrkdwn(field.value)}"
         if field.inline and len(text) <= FIELD_TEXT:
-            inline.append({"type": "mrkdwn", "text": text})
+            inline.append({"type": "mrkdwn", "text": text, "verbatim": True})
             if len(inline) == MAX_FIELDS:
                 blocks.append({"type": "section", "fields": inline})
                 inline = []
@@ -150,10 +161,14 @@ def card_blocks(card: Card, *, seen_action_ids: set[str] | None = None) -> list[
     if card.image is not None:
         # Block Kit shows images only from a URL; the picture's description stands in.
         alt = shorten(mrkdwn(card.image.alt), CONTEXT_TEXT)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": alt}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": alt, "verbatim": True}]}
+        )
     if card.footer:
         footer = shorten(mrkdwn(card.footer), CONTEXT_TEXT)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": footer}]})
+        blocks.append(
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": footer, "verbatim": True}]}
+        )
     buttons = []
     for button in card.buttons:
         action_id = button.action.encode()

@@ -6,6 +6,7 @@ Adapters neutralise mentions in everything they send; the engine never has to.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -13,6 +14,15 @@ ID_PREFIX = "prep"
 ID_VERSION = "v2"
 LEGACY_VERSION = "v1"  # ids on messages posted by earlier releases: still decoded
 MAX_CUSTOM_ID = 100  # Discord's custom_id limit; Slack allows 255
+
+
+_MARKDOWN = re.compile(r"([\\`*_~|\[\]()<>#])")
+
+
+def literal(text: str) -> str:
+    """Text from members (names, notes) as Markdown that shows it exactly: no link, no
+    bold, no code. Adapters add their own escaping for the platform's control sequences."""
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 class Refusal(Exception):

@@ -12,7 +12,7 @@ from typing import Any
 from bot.engine.actors import Actor
 from bot.engine.content import DIFFICULTIES, Question
 from bot.engine.core import Kit
-from bot.engine.messages import Action, Card, Delivery, Form, FormField, Refusal, Reply
+from bot.engine.messages import Action, Card, Delivery, Form, FormField, Refusal, Reply, literal
 from bot.engine.options import MemberArg, Option, kind_filter, kind_option
 from bot.engine.registry import IN_CHANNELS, Role, action, command, job, subcommands
 from bot.features.mock import cards
@@ -88,7 +88,7 @@ class Mock:
         if not is_group:
             assert candidate is not None
             member = await self._member(actor.platform, candidate)
-            candidate_id, who = member.id, member.display_name
+            candidate_id, who = member.id, literal(member.display_name)
         chosen = self._choose(pool, count)
         now = self.kit.clock()
         values = {
@@ -152,7 +152,8 @@ class Mock:
             return "A mock interview was just started here; try again in a moment."
         who = "the group"
         if row.candidate_member_id is not None:
-            who = await self.kit.store.member_name(row.candidate_member_id) or "a candidate"
+            name = await self.kit.store.member_name(row.candidate_member_id)
+            who = literal(name) if name else "a candidate"
         left = max(0, int((row.deadline - self.kit.clock()).total_seconds() // 60))
         return (
             f"A mock interview is already open here (round #{row.id}, {who}, {left} min left). "
@@ -278,7 +279,7 @@ class Mock:
         if item_id is None:
             return ()
         names = [
-            r.display_name or r.external_id
+            literal(r.display_name or r.external_id)
             for r in await self.rounds.responses(round_id)
             if r.item_id == item_id
         ]
@@ -306,7 +307,7 @@ class Mock:
         return Reply.text(
             "Scored",
             f"Question {current.position}: **{score}/5**"
-            + (f", note: {note}" if note else "")
+            + (f", note: {literal(note)}" if note else "")
             + ". `mock next` when ready.",
             tone="success",
         )
@@ -421,6 +422,7 @@ class Mock:
             average = f"{card.average:.1f}/5" if card.average is not None else "unscored"
             who = "group" if row.is_group else (row.candidate_name or row.candidate_ref or "?")
             lines.append(
-                f"#{row.id} · {row.started_at:%d %b %Y} · {who} · {average} · lead {row.lead_name}"
+                f"#{row.id} · {row.started_at:%d %b %Y} · {literal(who)} · {average} · "
+                f"lead {literal(row.lead_name or '?')}"
             )
         return Reply.text("Mock history", "\n".join(lines))

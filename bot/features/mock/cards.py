@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.content import Bank, Question
-from bot.engine.messages import Action, Button, Card, Field, Reply
+from bot.engine.messages import Action, Button, Card, Field, Reply, literal
 from bot.features.mock.scorecard import Scorecard, format_seconds
 
 
@@ -109,7 +109,7 @@ def scorecard_card(bank: Bank, card: Scorecard, *, reason: str) -> Card:
     lines = []
     for item in card.items:
         score = f"{item.score}/5" if item.score is not None else "-"
-        note = f" · {item.note}" if item.note else ""
+        note = f" · {literal(item.note)}" if item.note else ""
         lines.append(
             f"{item.position}. {topic_title(bank, item.topic)}: **{score}** in "
             f"{format_seconds(item.seconds)}{note}"
@@ -125,8 +125,8 @@ def scorecard_card(bank: Bank, card: Scorecard, *, reason: str) -> Card:
         fields.append(Field("Strongest", topic_title(bank, best), inline=True))
         fields.append(Field("Weakest", topic_title(bank, worst), inline=True))
     return Card(
-        title=f"Scorecard · {card.candidate}",
-        body=f"Mock round #{card.round_id}, {reason}. Lead: {card.lead}.",
+        title=f"Scorecard · {literal(card.candidate)}",
+        body=f"Mock round #{card.round_id}, {reason}. Lead: {literal(card.lead)}.",
         fields=tuple(fields),
         tone="success",
     )

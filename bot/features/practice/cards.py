@@ -89,7 +89,8 @@ def reference_card(
     if q.follow_ups:
         fields.append(Field("Follow-up", "\n".join(f"- {f}" for f in q.follow_ups[:3])))
     if q.references:
-        fields.append(Field("Read more", "\n".join(q.references[:3])))
+        links = (f"[{ref.split('://', 1)[-1]}]({ref})" for ref in q.references[:3])
+        fields.append(Field("Read more", "\n".join(links)))
     return Card(
         title=title,
         body=q.reference,

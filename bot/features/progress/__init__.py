@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.engine.actors import Actor, Place
 from bot.engine.content import DIFFICULTIES
 from bot.engine.core import Kit
-from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Reply
+from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Reply, literal
 from bot.engine.options import MemberArg, Option
 from bot.engine.registry import command
 from bot.engine.streaks import MAX_FREEZES, StreakState, month_key, view, week_key
@@ -34,11 +34,11 @@ class Progress:
     async def _target(self, actor: Actor, user: MemberArg | None) -> tuple[Place, int, str]:
         place = await self.kit.place(actor)
         if user is None or user.id == actor.user_id:
-            return place, place.member.id, actor.user_name
+            return place, place.member.id, literal(actor.user_name)
         other = await self.kit.store.find_member(actor.platform, user.id)
         if other is None:
-            raise Refusal(f"{user.name or user.id} has not practised here yet.")
-        return place, other.id, other.display_name
+            raise Refusal(f"{literal(user.name or user.id)} has not practised here yet.")
+        return place, other.id, literal(other.display_name)
 
     @command(
         "streak",
@@ -133,7 +133,7 @@ class Progress:
             return Reply.text("Leaderboard", "Nobody has practised yet. Be the first!")
         medals = {1: "🥇", 2: "🥈", 3: "🥉"}
         lines = [
-            f"{medals.get(i, f'{i}.')} {row.display_name or row.external_id} · "
+            f"{medals.get(i, f'{i}.')} {literal(row.display_name or row.external_id)} · "
             f"🔥 {row.current_streak} · {row.period_answers} answers"
             for i, row in enumerate(rows, 1)
         ]

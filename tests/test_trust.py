@@ -1,0 +1,71 @@
+"""Trust: members' names and notes are plain text everywhere; ids the bot did not issue are
+refused without a trace of their raw text in metrics or logs."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.adapters.transcript import Transcript
+from bot.engine.core import Engine
+from bot.metrics import Metrics
+from tests.conftest import make_actor
+from tests.fakes.slack_server import Member
+from tests.surfaces import surfaces
+
+PRIZE = "[Claim your prize](https://evil.example)"
+
+
+async def test_a_name_with_markdown_is_shown_as_text_on_discord_and_slack(tmp_path: Path):
+    async with surfaces(tmp_path) as s:
+        fake = s.discord
+        trick = fake.user(PRIZE)
+        await asyncio.to_thread(fake.reply, fake.slash("today", user=trick))
+        await asyncio.to_thread(fake.reply, fake.slash("answer", user=trick, text="a thread pool"))
+        board = await asyncio.to_thread(fake.reply, fake.slash("leaderboard", user=trick))
+        assert not board.ephemeral
+        # Escaped: Discord shows the brackets and parentheses, and makes no link of them.
+        assert "\\[Claim your prize\\]\\(https://evil.example\\)" in board.text
+
+        member = Member(user_id="U0TRICK", user_name=PRIZE)
+        await s.slack_says("today", member)
+        await s.slack_says("answer a thread pool", member)
+        after = len(s.slack.calls)
+        await s.slack_sender.command("leaderboard", member)
+        call = await s.slack.wait_for(("chat.postMessage", "response_url"), after=after)
+        text = call.text()
+        assert "[Claim your prize](https://evil.example)" in text
+        assert "<https://evil.example" not in text  # no live link
+        sections = [b for b in call.blocks if b.get("type") == "section"]
+        assert sections and all(b["text"].get("verbatim") is True for b in sections)
+
+
+async def test_scorecards_and_notes_stay_plain_text(engine: Engine):
+    chat = Transcript(engine, leads={"lea"})
+    await chat.say("lea", f"mock start candidate:<@U9|{PRIZE}> count:1 minutes:10")
+    await chat.say("lea", "mock score 4 **great** see [docs](https://evil.example)")
+    chat.expect("note: \\*\\*great\\*\\* see \\[docs\\]\\(https://evil.example\\)")
+    await chat.say("lea", "mock end")
+    chat.expect("Scorecard · \\[Claim your prize\\]\\(https://evil.example\\)")
+
+
+async def test_ids_the_bot_did_not_issue_are_refused_without_a_trace(engine: Engine, caplog):
+    metrics = Metrics()
+    engine.observer = engine.kit.observer = metrics
+    raw = "prep:v2:teleport:<script>" + "x" * 50
+    with caplog.at_level("INFO"):
+        reply = await engine.run_custom_id(make_actor(), raw)
+    assert "another version of prepbot" in reply.cards[0].body
+    page = metrics.render().decode()
+    assert "teleport" not in page and "button:unknown" in page
+    assert "teleport" not in caplog.text and "<script>" not in caplog.text
+    # A post of another server, and a mock question not yet asked, are refused too.
+    await engine.run_text(make_actor(server="other"), "today")
+    foreign = await engine.run_custom_id(make_actor(server="s1"), "prep:v2:reveal:1:")
+    assert "nothing to reveal" in foreign.cards[0].body.lower()
+    chat = Transcript(engine, leads={"lea"})
+    await chat.say("lea", "mock start candidate:ann count:2 minutes:10")
+    later = await engine.run_custom_id(
+        chat.actor("ann"), "prep:v2:mocksubmit:2", {"answer": "early"}
+    )
+    assert "That question is closed" in later.cards[0].body
