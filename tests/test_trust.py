@@ -69,3 +69,28 @@ async def test_ids_the_bot_did_not_issue_are_refused_without_a_trace(engine: Eng
         chat.actor("ann"), "prep:v2:mocksubmit:2", {"answer": "early"}
     )
     assert "That question is closed" in later.cards[0].body
+
+
+async def test_progress_is_read_per_server_and_a_dm_shows_only_ones_own(engine: Engine):
+    a = Transcript(engine, server="guild-a")
+    b = Transcript(engine, server="guild-b")
+    await b.say("ann", "today")
+    await b.say("ann", "answer a thread pool reuses worker threads")
+    await b.press("ann", "Good")
+    # In server A nobody sees how ann practises in server B.
+    await a.say("bob", "today")
+    await a.say("bob", "stats <@ann|Ann>")
+    text = a.expect()
+    assert "has not practised here yet" in text or "0 answers and grades" in text
+    await a.say("ann", "stats")
+    a.expect("(0 answers and grades)", "Nothing graded yet")
+    await b.say("ann", "stats")
+    b.expect("(2 answers and grades)", "1/1 good or easy")
+    # A DM is one's own space: no one else's stats, no shared leaderboard or round history.
+    await b.say("bob", "stats <@ann|Ann>", dm=True)
+    b.expect("only your own progress")
+    await b.say("bob", "leaderboard", dm=True)
+    b.expect("belongs to a channel")
+    b.leads.add("bob")
+    await b.say("bob", "mock history", dm=True)
+    b.expect("belongs to a channel")

@@ -391,6 +391,16 @@ class Store(Posts, Standings):
             )
             return {topic: (int(n), int(ok or 0)) for topic, n, ok in result}
 
+    async def latest_grades(self, server_id: int, member_id: int) -> dict[str, int]:
+        """Per question, the member's latest grade on this server."""
+        async with self.read() as tx:
+            result = await tx.conn.execute(
+                select(grades.c.question_id, grades.c.rating)
+                .where(grades.c.server_id == server_id, grades.c.member_id == member_id)
+                .order_by(grades.c.created_at, grades.c.id)
+            )
+            return {question_id: rating for question_id, rating in result}
+
     async def recent_answers(self, member_id: int, limit: int = 5) -> list[AnswerSummary]:
         async with self.read() as tx:
             return await tx.all(
@@ -436,14 +446,18 @@ class Store(Posts, Standings):
         async with self.read() as tx:
             return await tx.all(PastAnswer, query)
 
-    async def activity_days(self, member_id: int, since: date) -> dict[date, int]:
-        """Answers plus grades per local day since `since` (for the stats picture)."""
+    async def activity_days(self, server_id: int, member_id: int, since: date) -> dict[date, int]:
+        """Answers plus grades per local day since `since`, on one server (the stats picture)."""
         counts: dict[date, int] = {}
         async with self.read() as tx:
             for table in (answers, grades):
                 result = await tx.conn.execute(
                     select(table.c.local_date, func.count())
-                    .where(table.c.member_id == member_id, table.c.local_date >= since)
+                    .where(
+                        table.c.server_id == server_id,
+                        table.c.member_id == member_id,
+                        table.c.local_date >= since,
+                    )
                     .group_by(table.c.local_date)
                 )
                 for day, n in result:

@@ -404,6 +404,7 @@ class Mock:
         "history",
         "Finished rounds, newest first",
         options=(Option("member", "member", "Only this candidate's rounds"),),
+        where=IN_CHANNELS,
     )
     async def history(self, actor: Actor, member: MemberArg | None = None) -> Reply:
         place = await self.kit.place(actor)

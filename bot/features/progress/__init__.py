@@ -9,7 +9,7 @@ from bot.engine.content import DIFFICULTIES
 from bot.engine.core import Kit
 from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Reply, literal
 from bot.engine.options import MemberArg, Option
-from bot.engine.registry import command
+from bot.engine.registry import IN_CHANNELS, command
 from bot.engine.streaks import MAX_FREEZES, StreakState, month_key, view, week_key
 from bot.features.progress.picture import calendar_png
 
@@ -32,9 +32,12 @@ class Progress:
         self.kit = kit
 
     async def _target(self, actor: Actor, user: MemberArg | None) -> tuple[Place, int, str]:
+        """Whose progress, on this server only; in a DM, only one's own."""
         place = await self.kit.place(actor)
         if user is None or user.id == actor.user_id:
             return place, place.member.id, literal(actor.user_name)
+        if actor.is_dm:
+            raise Refusal("In a direct message you see only your own progress; ask in a channel.")
         other = await self.kit.store.find_member(actor.platform, user.id)
         if other is None:
             raise Refusal(f"{literal(user.name or user.id)} has not practised here yet.")
@@ -82,7 +85,7 @@ class Progress:
         place, member_id, name = await self._target(actor, user)
         today = place.member_day(self.kit.clock())
         start = today - timedelta(days=today.weekday() + 7 * 11)
-        days = await self.kit.store.activity_days(member_id, start)
+        days = await self.kit.store.activity_days(place.server.id, member_id, start)
         rows = []
         for weekday, label in enumerate(WEEKDAY_LABELS):
             cells = []
@@ -99,13 +102,21 @@ class Progress:
         card = Card(
             title=f"Practice · {name}",
             body=f"Last 12 weeks ({sum(days.values())} answers and grades):\n{calendar}",
-            fields=(Field("By topic", await self._topic_lines(member_id)),),
+            fields=(Field("By topic", await self._topic_lines(place.server.id, member_id)),),
             image=picture,
         )
         return Reply(cards=(card,), private=True)
 
-    async def _topic_lines(self, member_id: int) -> str:
-        results = await self.kit.store.topic_results(member_id)
+    async def _topic_lines(self, server_id: int, member_id: int) -> str:
+        """Per topic, questions graded here and how many were last graded Good or Easy."""
+        results: dict[str, tuple[int, int]] = {}
+        for question_id, rating in (
+            await self.kit.store.latest_grades(server_id, member_id)
+        ).items():
+            q = self.kit.bank.get(question_id)
+            if q is not None:
+                graded, good = results.get(q.topic, (0, 0))
+                results[q.topic] = (graded + 1, good + (rating >= 3))
         topics = self.kit.bank.topics
         lines = []
         for slug, (graded, good) in sorted(results.items(), key=lambda kv: -kv[1][0]):
@@ -120,6 +131,7 @@ class Progress:
             Option("period", "choice", "Which answers count (default: this week)", choices=PERIODS),
         ),
         visibility="public",
+        where=IN_CHANNELS,
         group="Progress",
     )
     async def leaderboard(self, actor: Actor, period: str | None = None) -> Reply:
