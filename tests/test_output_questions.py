@@ -42,6 +42,10 @@ FIELDS = (
     "tags",
     "references",
 )
+# Optional last field: the month (YYYY-MM) of the question's last accuracy review, as in
+# content/README.md. Optional in the schema, but test_every_question_is_reviewed requires it.
+OPTIONAL_LAST_FIELD = "reviewed"
+REVIEWED_PATTERN = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 DIFFICULTIES = {"easy", "medium", "hard"}
 ID_PATTERN = re.compile(r"^output-[a-z0-9]+(-[a-z0-9]+)*$")
 # Things whose printed result changes from run to run or machine to machine.
@@ -88,7 +92,14 @@ def test_one_file_per_topic():
 @pytest.mark.parametrize("q", QUESTIONS, ids=_id)
 def test_question_schema(q):
     item = {k: v for k, v in q.items() if k != "_file"}
-    assert tuple(item) == FIELDS, f"fields must be exactly, in order: {FIELDS}"
+    assert tuple(item) in (FIELDS, (*FIELDS, OPTIONAL_LAST_FIELD)), (
+        f"fields must be exactly, in order: {FIELDS}, then optionally {OPTIONAL_LAST_FIELD!r}"
+    )
+    if OPTIONAL_LAST_FIELD in item:
+        reviewed = item[OPTIONAL_LAST_FIELD]
+        assert isinstance(reviewed, str) and REVIEWED_PATTERN.match(reviewed), (
+            f"reviewed must be a YYYY-MM month, got {reviewed!r}"
+        )
     assert ID_PATTERN.match(item["id"]) and len(item["id"]) <= 64
     assert item["kind"] == "output"
     assert item["topic"] in TOPICS
@@ -110,6 +121,11 @@ def test_question_schema(q):
     refs = item["references"]
     assert isinstance(refs, list) and refs
     assert all(isinstance(r, str) and r.startswith("https://docs.python.org/3/") for r in refs)
+
+
+def test_every_question_is_reviewed():
+    missing = [_id(q) for q in QUESTIONS if OPTIONAL_LAST_FIELD not in q]
+    assert not missing, f"no {OPTIONAL_LAST_FIELD!r} month on: {missing}"
 
 
 # --- running the snippets -----------------------------------------------------------------
