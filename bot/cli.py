@@ -219,10 +219,11 @@ def _schedule_import(settings: Settings, path: Path) -> int:
     import yaml
 
     from bot.app import services
+    from bot.engine.content import read_yaml_text
     from bot.features.schedules.importer import import_schedules
 
     try:
-        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        entries = read_yaml_text(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         print(f"cannot read {path}: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 1

@@ -139,3 +139,12 @@ def test_key_points_may_carry_other_wordings_and_questions_hints(tmp_path: Path)
     assert q.key_points == ("it runs in separate processes",)
     assert q.points[0].match == ("ProcessPoolExecutor",)
     assert q.hints == ("Think about what blocks the interpreter.",)
+
+
+def test_yaml_aliases_and_oversized_files_are_refused(tmp_path: Path):
+    laughs = "- &a [x, x, x]\n- &b [*a, *a, *a]\n- &c [*b, *b, *b]\n"
+    problems = problems_of(pack(tmp_path, laughs))
+    assert any("aliases (*name) are not allowed" in p for p in problems), problems
+    big = "- " + "x" * 1_100_000 + "\n"
+    problems = problems_of(pack(tmp_path, big, name="big.yaml"))
+    assert any("big.yaml" in p and "larger than 1 MB" in p for p in problems), problems

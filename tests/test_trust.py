@@ -94,3 +94,36 @@ async def test_progress_is_read_per_server_and_a_dm_shows_only_ones_own(engine: 
     b.leads.add("bob")
     await b.say("bob", "mock history", dm=True)
     b.expect("belongs to a channel")
+
+
+async def test_slack_http_mode_verifies_first_and_answers_a_replay_once(tmp_path: Path, caplog):
+    import time
+    from urllib.parse import urlencode
+
+    from tests.fakes.slack_server import slash_command
+
+    async with surfaces(tmp_path) as s:
+        sender = s.slack_sender
+        with caplog.at_level("INFO"):
+            for body in ("{not json", "payload=%7Bbroken", "x" * 100):
+                status, _ = await sender.post(body, "application/json", secret="wrong-secret")
+                assert status == 401
+            headers_junk = await sender.post("{}", "application/json", timestamp=0)
+            assert headers_junk[0] == 401  # far outside the 5-minute window
+        assert "Traceback" not in caplog.text
+
+        fields = slash_command(
+            "answer replayed text here",
+            Member(user_id="U0REP", user_name="rep"),
+            response_url=s.slack.new_response_url(),
+            trigger_id="trig-replay",
+        )
+        await s.slack_says("today", Member(user_id="U0REP", user_name="rep"))
+        body, now = urlencode(fields), int(time.time())
+        first = await sender.post(body, "application/x-www-form-urlencoded", timestamp=now)
+        again = await sender.post(body, "application/x-www-form-urlencoded", timestamp=now)
+        assert first[0] == again[0] == 200
+        await s.slack.wait_for("response_url", lambda c: "Answer saved" in c.text())
+        await asyncio.sleep(0.3)
+        saved = [c for c in s.slack.calls if "Answer saved" in c.text()]
+        assert len(saved) == 1  # the replay ran nothing

@@ -11,14 +11,12 @@ import asyncio
 import contextlib
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -31,6 +29,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters import slack_render as render
 from bot.adapters.base import Adapter, PlatformError, Sent, escape_slack
+from bot.adapters.slack_http import EVENTS_PATH, HttpMode
 from bot.adapters.slack_people import (
     Roles,
     auth_problem,
@@ -46,7 +45,6 @@ from bot.engine.messages import Form, Reply
 log = logging.getLogger(__name__)
 
 COMMAND = "/prep"
-EVENTS_PATH = "/slack/events"
 CONNECT_WAIT_SECONDS = 15
 STOP_WAIT_SECONDS = 10
 APOLOGY = (
@@ -123,7 +121,7 @@ class SlackAdapter(Adapter):
         self._auth_ok = False
         self._inflight: set[asyncio.Task[Any]] = set()
         self.roles = Roles(self.client, self.admin_users)
-        self._next_signature_warning = 0.0
+        self.http = HttpMode(self.app, signing_secret.get_secret_value() if signing_secret else "")
 
     # Lifecycle -------------------------------------------------------------------------
 
@@ -131,7 +129,7 @@ class SlackAdapter(Adapter):
         """`POST /slack/events` for commands, interactivity and events in HTTP mode."""
         if self.mode != "http":
             return []
-        return [web.post(EVENTS_PATH, self._http_events)]
+        return [web.post(EVENTS_PATH, self.http.handle)]
 
     async def start(self) -> None:
         await self.check_auth()
@@ -197,18 +195,6 @@ class SlackAdapter(Adapter):
         problem = await auth_problem(self.client, self.base_url)
         self._auth_ok = problem is None
         return problem
-
-    async def _http_events(self, request: web.Request) -> web.Response:
-        bolt_response = await self.app.async_dispatch(await to_bolt_request(request))
-        if bolt_response.status == 401 and time.monotonic() > self._next_signature_warning:
-            # A wrong SLACK_SIGNING_SECRET or clock looks like this; at most once a minute.
-            self._next_signature_warning = time.monotonic() + 60
-            log.warning(
-                "refused a request to %s with a bad or stale signature: check "
-                "SLACK_SIGNING_SECRET and that this server's clock is right",
-                EVENTS_PATH,
-            )
-        return await to_aiohttp_response(bolt_response)
 
     # Handlers: ack first, then the work in a tracked task --------------------------------
 

@@ -159,9 +159,32 @@ def content_files(directory: Path) -> list[Path]:
     return sorted(p for p in files if p.name != TOPICS_FILE)
 
 
+MAX_YAML_BYTES = 1_000_000  # a pack or schedule file; far above the shipped topics' size
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """safe_load without anchors and aliases: a few lines of aliases can expand to gigabytes
+    ("billion laughs"), and question files never need them."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def read_yaml_text(text: str) -> object:
+    """Parse YAML from members or operators: size-capped, no aliases (yaml.YAMLError)."""
+    if len(text.encode("utf-8")) > MAX_YAML_BYTES:
+        raise yaml.YAMLError(f"larger than {MAX_YAML_BYTES // 1_000_000} MB")
+    return yaml.load(text, Loader=_NoAliasLoader)  # a SafeLoader: no arbitrary objects
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> object:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return read_yaml_text(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "file"
