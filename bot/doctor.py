@@ -21,6 +21,7 @@ SLACK_SCOPES = {
     "chat:write.public": "daily posts in public channels without an invite",
     "im:write": "daily direct messages",
     "users:read": "telling workspace admins from members",
+    "files:write": "my-data: a member's data as a file",
 }
 TIMEOUT = aiohttp.ClientTimeout(total=10)
 

@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from bot.doctor import SLACK_SCOPES
 from tests.conftest import FIXTURE_CONTENT, ROOT
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack
@@ -69,7 +70,7 @@ async def test_slack_tokens_scopes_and_modes(tmp_path: Path):
         assert "✘ slack scopes: missing chat:write.public" in out and "users:read" in out
         assert "✔ slack socket mode: app-level token works" in out
         assert BOT_TOKEN not in out and APP_TOKEN not in out
-        fake.scopes = ["commands", "chat:write", "chat:write.public", "im:write", "users:read"]
+        fake.scopes = [*SLACK_SCOPES]
         code, out = await doctor(tmp_path, **env)
         assert code == 0, out
         code, out = await doctor(tmp_path, **{**env, "SLACK_APP_TOKEN": "xapp-wrong"})

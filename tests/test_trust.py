@@ -127,3 +127,87 @@ async def test_slack_http_mode_verifies_first_and_answers_a_replay_once(tmp_path
         await asyncio.sleep(0.3)
         saved = [c for c in s.slack.calls if "Answer saved" in c.text()]
         assert len(saved) == 1  # the replay ran nothing
+
+
+async def test_forget_me_leaves_no_trace_in_any_table_and_my_data_comes_first(
+    engine: Engine, store
+):
+    import json
+
+    from sqlalchemy import select
+
+    from bot.store.schema import metadata
+
+    zed_id, zed_name = "zed-9f3k", "Zed Unique"
+    chat = Transcript(engine, admins={zed_id}, leads={"lea", zed_id})
+    chat.actor = _named(chat.actor, zed_id, zed_name)
+    await chat.say(zed_id, "today")
+    await chat.say(zed_id, "answer a thread pool reuses worker threads")
+    await chat.press(zed_id, "Good")
+    await chat.say(zed_id, "today", dm=True)
+    await chat.say(zed_id, "subscribe 07:30")
+    await chat.say(zed_id, "schedule set 09:00")
+    await chat.say(zed_id, "mock start candidate:ann count:1 minutes:10", channel="c2")
+    await chat.say(zed_id, "mock end", channel="c2")
+    await chat.say("lea", f"mock start candidate:<@{zed_id}|{zed_name}> count:1", channel="c3")
+    await chat.say(zed_id, "mock answer I would use a pool", channel="c3")
+    await chat.say("lea", f"mock score 2 {zed_name} was vague", channel="c3")
+    await chat.say("lea", "mock end", channel="c3")
+
+    await chat.say(zed_id, "my-data")
+    (attachment,) = [c.attachment for c in chat.cards if c.attachment]
+    data = json.loads(attachment.data)
+    assert data["member"]["external_id"] == zed_id and len(data["answers"]) == 1
+    assert {r["role"] for r in data["mock_rounds"]} == {"lead", "candidate"}
+
+    await chat.say(zed_id, "forget-me confirm")
+    chat.expect("Everything stored about you is deleted", "Kept: the operator's logs")
+    found = []
+    async with store.read() as tx:
+        for table in metadata.sorted_tables:
+            for row in await tx.conn.execute(select(table)):
+                for column, value in row._mapping.items():
+                    if isinstance(value, str) and (zed_id in value or zed_name in value):
+                        found.append(f"{table.name}.{column}")
+    assert found == []
+    await chat.say("lea", "mock history", channel="c3")
+    assert zed_name not in chat.expect()
+
+
+def _named(actor_of, user_id: str, name: str):  # type: ignore[no-untyped-def]
+    """The transcript's actor maker, with one member's display name set."""
+    from dataclasses import replace
+
+    def actor(user: str, **where):  # type: ignore[no-untyped-def]
+        made = actor_of(user, **where)
+        return replace(made, user_name=name) if user == user_id else made
+
+    return actor
+
+
+async def test_my_data_as_a_file_on_discord_slack_and_the_console(tmp_path: Path, monkeypatch):
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    async with surfaces(tmp_path) as s:
+        fake = s.discord
+        ann = fake.user("ann")
+        await asyncio.to_thread(fake.reply, fake.slash("today", user=ann))
+        got = await asyncio.to_thread(fake.reply, fake.slash("my-data", user=ann))
+        assert got.ephemeral and "Your data" in got.text
+        (message,) = got.messages
+        assert [a["filename"] for a in message.get("attachments", [])] == ["prepbot-my-data.json"]
+
+        bob = Member(user_id="U0BOB", user_name="bob")
+        await s.slack_says("today", bob)
+        assert "Your data" in await s.slack_says("my-data", bob)
+        await s.slack.wait_for("files.completeUploadExternal")
+        (upload,) = s.slack.files.values()
+        assert upload["channel"] == "D0BOB" and upload["filename"] == "prepbot-my-data.json"
+        assert json.loads(upload["data"])["member"]["external_id"] == "U0BOB"
+
+        await s.console.handle("today")
+        out = await s.console.handle("my-data")
+        assert "Saved your prepbot data to" in out
+        saved = json.loads((tmp_path / "prepbot-my-data.json").read_text())
+        assert saved["member"]["external_id"] == "ann"

@@ -6,12 +6,13 @@ import asyncio
 import logging
 import re
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
-from bot.engine.messages import Reply
+from bot.engine.messages import Attachment, Reply
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +39,17 @@ def render_steps(steps: list[Step], hints: dict[str, str]) -> str:
                     verbs.append(hint)
             if verbs:
                 text += "\n→ " + " · ".join(verbs)
+            if card.attachment is not None:
+                text += "\n" + save(card.attachment)
             parts.append(text)
     return "\n\n".join(parts)
+
+
+def save(attachment: Attachment) -> str:
+    """A file the console writes where it runs; says where."""
+    path = Path(attachment.filename).resolve()
+    path.write_bytes(attachment.data)
+    return f"Saved {attachment.description} to {path}"
 
 
 class ConsoleAdapter:

@@ -162,6 +162,9 @@ def render_reply(reply: Reply) -> list[Outgoing]:
             files = []
             if last and card.image is not None:
                 files = [(card.image.filename, card.image.data, card.image.alt)]
+            if last and card.attachment is not None:
+                a = card.attachment
+                files.append((a.filename, a.data, a.description))
             if current.embeds and (
                 len(current.embeds) >= EMBEDS_PER_MESSAGE
                 or current.chars + len(embed) > MESSAGE_EMBED_CHARS

@@ -40,7 +40,7 @@ from bot.config import Settings, id_list
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import plan
-from bot.engine.messages import Form, Reply
+from bot.engine.messages import Attachment, Form, Reply
 
 log = logging.getLogger(__name__)
 
@@ -370,6 +370,20 @@ class SlackAdapter(Adapter):
             else:
                 public = Reply(cards=step.cards, thread_title=step.open_thread, anchor=step.anchor)
                 await self._public(origin, public)
+            for card in step.cards:
+                if card.attachment is not None:  # a file goes where only the member sees it
+                    await self._upload(origin, card.attachment)
+
+    async def _upload(self, origin: Origin, attachment: Attachment) -> None:
+        """A file in the member's DM with the bot (Slack has no private files in channels)."""
+        channel = await self._dm_channel(origin.actor.user_id)
+        await self._call(
+            "files_upload_v2",
+            channel=channel,
+            filename=attachment.filename,
+            content=attachment.data,
+            title=attachment.description,
+        )
 
     async def _open_form(self, origin: Origin, form: Form) -> None:
         view = render.form_view(form, channel_id=origin.actor.channel_id)

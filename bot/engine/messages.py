@@ -89,6 +89,15 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that travels with a card (a member's data export)."""
+
+    filename: str
+    data: bytes
+    description: str
+
+
+@dataclass(frozen=True)
 class Card:
     """One message block: a title, Markdown body, fields, buttons and an optional image."""
 
@@ -99,6 +108,7 @@ class Card:
     footer: str = ""
     tone: str = "info"  # info | success | warning | danger: a colour hint
     image: Image | None = None
+    attachment: Attachment | None = None
 
     def plain_text(self) -> str:
         """A readable text rendering, for the console and for notification previews."""

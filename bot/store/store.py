@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
 from bot.store import database
+from bot.store.member_data import MemberData
 from bot.store.posts import Posts
 from bot.store.records import (
     AnswerSummary,
@@ -30,7 +31,6 @@ from bot.store.schema import (
     grades,
     member_stats,
     members,
-    mock_responses,
     review_states,
     schedules,
     servers,
@@ -44,7 +44,7 @@ __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 MEMBER_CACHE_SECONDS = 60.0
 
 
-class Store(Posts, Standings):
+class Store(Posts, Standings, MemberData):
     """Every query prepbot makes; callers get frozen records (bot.store.records), never rows.
 
     `read()`, `write()` and `transaction()` come from `Transactions`; the leaderboard from
@@ -161,24 +161,6 @@ class Store(Posts, Standings):
             await tx.conn.execute(
                 update(members).where(members.c.id == member_id).values(timezone=timezone)
             )
-
-    async def forget_member(self, member_id: int) -> dict[str, int]:
-        """Delete everything stored about a member; return the rows removed per table."""
-        removed: dict[str, int] = {}
-        self._forget_cached(member_id)
-        async with self.write() as tx:
-            for table in (
-                answers,
-                grades,
-                review_states,
-                member_stats,
-                subscriptions,
-                mock_responses,
-            ):
-                result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
-                removed[table.name] = result.rowcount or 0
-            await tx.conn.execute(delete(members).where(members.c.id == member_id))
-        return removed
 
     # Channel questions ------------------------------------------------------------------
 

@@ -48,6 +48,8 @@ BOT_METHODS = {
     "views.publish",
     "users.info",
     "conversations.open",
+    "files.getUploadURLExternal",
+    "files.completeUploadExternal",
 }
 
 
@@ -168,6 +170,7 @@ class FakeSlack:
             "chat:write.public",
             "im:write",
             "users:read",
+            "files:write",
         ),
     ):
         self.scopes = list(scopes)  # what auth.test reports in x-oauth-scopes
@@ -178,6 +181,7 @@ class FakeSlack:
         self.missing_channels = set(missing_channels)  # deleted or unknown: channel_not_found
         self.calls: list[Call] = []
         self.acks: dict[str, dict[str, Any]] = {}
+        self.files: dict[str, dict[str, Any]] = {}  # uploaded through files_upload_v2
         self.port = 0
         self._rate_limits: dict[str, list[int]] = {}
         self._server_errors: dict[str, list[tuple[int, str, str]]] = {}
@@ -192,6 +196,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -323,6 +328,17 @@ class FakeSlack:
                 if not args.get("user_id"):
                     return {"ok": False, "error": "invalid_arguments"}
                 return self._view(args, "home")
+            case "files.getUploadURLExternal":
+                file_id = f"F{next(self._ts):08d}"
+                self.files[file_id] = {"filename": args.get("filename"), "data": b""}
+                url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+                return {"ok": True, "upload_url": url, "file_id": file_id}
+            case "files.completeUploadExternal":
+                files = args.get("files")
+                files = json.loads(files) if isinstance(files, str) else files
+                for f in files or []:
+                    self.files[f["id"]].update(channel=args.get("channel_id"), shared=True)
+                return {"ok": True, "files": [{"id": f["id"]} for f in files or []]}
         # chat.*
         channel = str(args.get("channel", ""))
         if not channel:
@@ -360,6 +376,13 @@ class FakeSlack:
         if problems:
             return {"ok": False, "error": "invalid_arguments", "problems": problems}
         return {"ok": True, "view": {"id": f"V{next(self._ts)}", "state": {"values": {}}, **view}}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        self.files[file_id]["data"] = await request.read()
+        return web.Response(text=f"OK - {len(self.files[file_id]['data'])}")
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()

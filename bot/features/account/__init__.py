@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from bot.engine.actors import Actor
 from bot.engine.core import Kit
-from bot.engine.messages import Action, Button, Card, Reply
+from bot.engine.messages import Action, Attachment, Button, Card, Reply
 from bot.engine.options import Option
 from bot.engine.registry import action, command
 
@@ -60,9 +62,31 @@ class Account:
         detail = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in removed.items() if n)
         return Reply.text(
             "Forgotten",
-            f"Everything about you is deleted ({detail or 'no activity'}).",
+            f"Everything stored about you is deleted ({detail or 'no activity'}): answers, "
+            "grades, reviews, streaks, subscriptions, your DM questions, the mock rounds you "
+            "were interviewed in, and your name on rounds you led and schedules you set. "
+            "Kept: the operator's logs, which name your platform id with each command, for as "
+            "long as the operator keeps logs.",
             tone="success",
         )
+
+    @command("my-data", summary="Everything stored about you, as a JSON file", group="You")
+    async def my_data(self, actor: Actor) -> Reply:
+        member = await self.kit.store.find_member(actor.platform, actor.user_id)
+        if member is None:
+            return Reply.text("Your data", "Nothing is stored about you.")
+        data = await self.kit.store.export_member(member.id)
+        card = Card(
+            title="Your data",
+            body="Everything prepbot stores about you: answers, grades, reviews, streaks, "
+            "subscriptions and mock rounds, in one JSON file. `forget-me` deletes it all.",
+            attachment=Attachment(
+                "prepbot-my-data.json",
+                json.dumps(data, indent=2, ensure_ascii=False).encode(),
+                "your prepbot data",
+            ),
+        )
+        return Reply(cards=(card,), private=True)
 
     @action("forget", hint="forget-me confirm")
     async def forget_button(self, actor: Actor, target: None, form: object) -> Reply:
