@@ -39,6 +39,7 @@ FIELDS = (
     "output",
     "answer",
     "key_points",
+    "hints",
     "tags",
     "references",
 )
@@ -46,6 +47,8 @@ FIELDS = (
 # content/README.md. Optional in the schema, but test_every_question_is_reviewed requires it.
 OPTIONAL_LAST_FIELD = "reviewed"
 REVIEWED_PATTERN = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
+MAX_HINTS = 2
+MAX_HINT = 200  # characters per hint
 DIFFICULTIES = {"easy", "medium", "hard"}
 ID_PATTERN = re.compile(r"^output-[a-z0-9]+(-[a-z0-9]+)*$")
 # Things whose printed result changes from run to run or machine to machine.
@@ -116,6 +119,11 @@ def test_question_schema(q):
     points = item["key_points"]
     assert isinstance(points, list) and 1 <= len(points) <= 3
     assert all(isinstance(p, str) and p.strip() and len(p) < 200 for p in points)
+    hints = item["hints"]
+    assert isinstance(hints, list) and 1 <= len(hints) <= MAX_HINTS, f"1 to {MAX_HINTS} hints"
+    assert all(isinstance(h, str) and h.strip() and len(h) <= MAX_HINT for h in hints), (
+        f"each hint is a non-empty text of at most {MAX_HINT} characters"
+    )
     tags = item["tags"]
     assert isinstance(tags, list) and tags and all(isinstance(t, str) and t for t in tags)
     refs = item["references"]
