@@ -94,6 +94,10 @@ def _admin_parsers(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations (also done at start-up)")
+    backup = db_sub.add_parser("backup", help="copy the SQLite database to FILE (bot may run)")
+    backup.add_argument("file", type=Path)
+    restore = db_sub.add_parser("restore", help="copy a backup FILE back into the database")
+    restore.add_argument("file", type=Path)
 
 
 def _settings(**overrides: object) -> Settings:
@@ -328,6 +332,19 @@ def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
+def _db_copy(action: str, path: Path) -> int:
+    from bot.store import backup
+
+    try:
+        pages = getattr(backup, action)(_settings().database_url, path)
+    except (backup.BackupError, OSError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    done = f"Backed up to {path}" if action == "backup" else f"Restored from {path}"
+    print(f"{done} ({pages} pages).")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from bot.engine.content import ContentError
 
@@ -406,6 +423,8 @@ def _main(argv: list[str] | None) -> int:
             settings = _settings()
             _configure_logging(settings)
             return _db_upgrade(settings)
+        if args.db_command in ("backup", "restore"):
+            return _db_copy(args.db_command, args.file)
         _parser().parse_args(["db", "--help"])
     _parser().print_help()
     return 0
