@@ -37,7 +37,7 @@ class Services:
 async def services(settings: Settings) -> AsyncIterator[Services]:
     """Open the store (migrated), load the bank, build the engine; close in reverse."""
     bank = load_valid_bank(settings.all_content_dirs)
-    store = Store.from_url(settings.database_url)
+    store = Store.from_url(settings.database_url, synchronous=settings.sqlite_synchronous)
     try:
         await store.upgrade()
         metrics = Metrics()

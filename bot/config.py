@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     builtin_content: bool = Field(True, alias="PREPBOT_BUILTIN_CONTENT")
     default_timezone: str = Field("UTC", alias="PREPBOT_DEFAULT_TIMEZONE")
     daily_reviews: int = Field(5, alias="PREPBOT_DAILY_REVIEWS", ge=1, le=100)
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL", alias="PREPBOT_SQLITE_SYNCHRONOUS"
+    )
     web_port: int = Field(8080, alias="PREPBOT_WEB_PORT", ge=0, le=65535)
     # Where the web server listens: loopback by default, since /metrics and /readyz answer
     # anyone; containers set 0.0.0.0 where the platform keeps the port private.

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiolimiter import AsyncLimiter
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
 POST_ATTEMPTS = 5
+RECORD_ATTEMPTS = 4  # writes of "posted" after a successful send
 DM_GRACE_MINUTES = 120
 GONE = (403, 404)  # the channel is gone or the bot may not post there: pause, don't retry
 
@@ -130,6 +132,7 @@ class Scheduler:
         self.groups: dict[tuple[str, str], list[Due]] = {}
         self.aps: AsyncIOScheduler | None = None
         self.last_lag: float = 0.0  # seconds between a job's due time and its start
+        self._unrecorded: dict[int, Sent] = {}  # sent, but "posted" not yet written
 
     # Jobs ---------------------------------------------------------------------------------
 
@@ -333,6 +336,16 @@ class Scheduler:
             if not claimed:
                 return False
             adapter = self.adapters[item.platform]
+            if not await self._send_once(adapter, item, post, day):
+                return False
+        if item.kind == "channel":
+            await self._add_tally(adapter, item, day)
+        return True
+
+    async def _send_once(self, adapter: Adapter, item: Due, post: Any, day: date) -> bool:
+        """Send a claimed post and record it; a send whose record failed is not sent again."""
+        sent = self._unrecorded.get(post.id)
+        if sent is None:
             try:
                 reply = self.engine.practice.daily_reply(post, thread=item.kind == "channel")
             except Refusal as exc:  # its question left the bank: post nothing, keep it unposted
@@ -352,7 +365,7 @@ class Scheduler:
                 self._count(item.platform, "failed")
                 log.exception("posting %s %s failed; it will be retried", item.kind, item.key)
                 return False
-            await self.store.mark_posted(post.id, message_ref=encode_sent(sent), now=self.clock())
+            self._unrecorded[post.id] = sent
             self._count(item.platform, "made")
             log.info(
                 "posted %s %s question %s in %.0f ms",
@@ -362,9 +375,26 @@ class Scheduler:
                 (time.perf_counter() - started) * 1000,
                 extra={"platform": item.platform, "post_id": post.id},
             )
-        if item.kind == "channel":
-            await self._add_tally(adapter, item, day)
+        await self._record(post.id, sent)
         return True
+
+    async def _record(self, post_id: int, sent: Sent) -> None:
+        """Mark a sent post as posted, retrying the write; if the database stays away, the
+        send is remembered here and recorded (not sent again) when the post comes round."""
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(RECORD_ATTEMPTS), wait=self._wait, reraise=True
+            ):
+                with attempt:
+                    await self.store.mark_posted(
+                        post_id, message_ref=encode_sent(sent), now=self.clock()
+                    )
+        except Exception:
+            log.exception(
+                "post %s was sent but could not be recorded yet; it will not be sent again", post_id
+            )
+            return
+        self._unrecorded.pop(post_id, None)
 
     def _count(self, platform: str, result: str) -> None:
         if self.metrics is not None:

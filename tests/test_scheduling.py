@@ -291,3 +291,29 @@ async def test_a_question_gone_from_the_bank_is_not_posted_as_an_error(engine, s
     assert await scheduler.fire("09:00", "Europe/Berlin") == 0
     assert scheduler.adapter.posts() == []  # nothing public, no error card
     assert (await engine.store.post(post.id)).posted_at is None  # the day is not marked posted
+
+
+async def test_a_post_sent_but_not_recorded_is_recorded_later_not_sent_twice(
+    engine, scheduler, clock, monkeypatch
+):
+    await add_schedule(engine, "a", "09:00 Europe/Berlin")
+    await scheduler.reload()
+    at(clock, "2026-03-16T09:00", "Europe/Berlin")
+    real = engine.store.mark_posted
+    failures = {"left": 10}  # more than the write's retries
+
+    async def flaky(*args, **kwargs):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise OSError("database is locked")
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(engine.store, "mark_posted", flaky)
+    assert await scheduler.fire("09:00", "Europe/Berlin") == 1
+    assert len(scheduler.adapter.posts()) == 1
+    failures["left"] = 0
+    clock.now += timedelta(minutes=6)  # the claim is stale: the sweep comes round
+    await scheduler.sweep()
+    assert len(scheduler.adapter.posts()) == 1  # recorded now, not sent again
+    post = await engine.store.post_for_day(1, "a", datetime(2026, 3, 16).date())
+    assert post.posted_at is not None

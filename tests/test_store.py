@@ -132,3 +132,17 @@ async def test_upgrade_from_the_first_revision_keeps_data(tmp_path: Path):
     assert row.time_of_day == "09:00" and row.pause_reason is None
     assert await database.current_revision(store.engine) == database.head_revision()
     await store.close()
+
+
+async def test_sqlite_syncs_every_commit_unless_told_otherwise(tmp_path):
+    from sqlalchemy import text
+
+    for setting, expected in (("FULL", 2), ("NORMAL", 1)):
+        store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / setting}.db", synchronous=setting)
+        async with store.read() as tx:
+            assert (await tx.conn.execute(text("PRAGMA synchronous"))).scalar_one() == expected
+        await store.close()
+    default = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'default.db'}")
+    async with default.read() as tx:
+        assert (await tx.conn.execute(text("PRAGMA synchronous"))).scalar_one() == 2
+    await default.close()

@@ -27,7 +27,12 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
+# SQLite's durability: FULL syncs the write-ahead log at every commit, so an answer shown as
+# saved survives a power loss; NORMAL may lose the last commits then (but never corrupts).
+SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def create_engine(url: str, *, schema: str | None = None, synchronous: str = "FULL") -> AsyncEngine:
     """Create the async engine; SQLite gets WAL, a busy timeout and explicit BEGINs."""
     url = normalise_url(url)
     parsed = make_url(url)
@@ -36,7 +41,7 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, synchronous if synchronous in SYNCHRONOUS else "FULL")
         return engine
     connect_args = {}
     if schema:
@@ -44,7 +49,7 @@ def create_engine(url: str, *, schema: str | None = None) -> AsyncEngine:
     return create_async_engine(url, connect_args=connect_args, pool_size=10, max_overflow=10)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         # Let us emit BEGIN ourselves (the driver's implicit BEGIN is deferred and
@@ -52,7 +57,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()

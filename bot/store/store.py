@@ -59,8 +59,8 @@ class Store(Posts, Standings, MemberData):
         self._members: dict[tuple[str, str], tuple[MemberRef, float]] = {}
 
     @classmethod
-    def from_url(cls, url: str, *, schema: str | None = None) -> Store:
-        store = cls(engine=database.create_engine(url, schema=schema))
+    def from_url(cls, url: str, *, schema: str | None = None, synchronous: str = "FULL") -> Store:
+        store = cls(engine=database.create_engine(url, schema=schema, synchronous=synchronous))
         store.url, store.schema = url, schema
         return store
 
