@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import doctest
 import itertools
+import json
 import re
+import subprocess
+import sys
+import warnings
 from collections import Counter
 
 import pytest
@@ -13,6 +17,8 @@ from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import DIFFICULTIES, load_valid_bank
 from bot.engine.grading import stem
 from bot.importer import ID_STOPWORDS
+from bot.links import findings
+from tests.interpreters import SUPPORTED, InterpreterMissing, find_interpreters
 
 BANK = load_valid_bank([BUILTIN_CONTENT_DIR])
 # Questions answered in words; the predict-the-output ones have tests of their own
@@ -93,3 +99,51 @@ def test_python_snippets_compile_and_doctests_pass(qid, n, lang, code):
     runner.run(test, out=failures.append)
     assert runner.failures == 0, "".join(failures)
 
+
+# The same doctests on every other supported Python, all snippets of one interpreter in one
+# process: a message that changed between versions shows up here.
+DOCTEST_RUNNER = r"""
+import doctest, json, sys
+failed = []
+for qid, code in json.load(sys.stdin):
+    test = doctest.DocTestParser().get_doctest(code, {}, qid, qid, 0)
+    out = []
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test, out=out.append)
+    if runner.failures:
+        failed.append([qid, "".join(out)[-600:]])
+print(json.dumps(failed))
+"""
+
+
+def test_doctests_pass_on_every_supported_python():
+    snippets = [[f"{qid}#{n}", code] for qid, n, _lang, code in SNIPPETS if ">>>" in code]
+    others = {v: exe for v, exe in find_interpreters().items() if v != sys.version_info[:2]}
+    for version in SUPPORTED:
+        if version not in others and version != sys.version_info[:2]:
+            warnings.warn(
+                InterpreterMissing(
+                    f"Python {version[0]}.{version[1]} not found: doctests unchecked"
+                ),
+                stacklevel=1,
+            )
+    for version, exe in sorted(others.items()):
+        done = subprocess.run(
+            [exe, "-c", DOCTEST_RUNNER],
+            input=json.dumps(snippets),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert json.loads(done.stdout) == [], f"Python {version}: {done.stdout[:3000]}"
+
+
+def test_no_reference_links_to_end_of_life_documentation():
+    stale = [f"{f.question}: {f.url}" for f in findings(BANK.questions.values())]
+    assert [s for s in stale if "/5.0/" in s or "/5.1/" in s] == []
+    assert [f for f in findings(BANK.questions.values()) if f.verdict == "end of life"] == []
+
+
+def test_every_question_carries_its_review_record():
+    assert [q.id for q in BANK.questions.values() if not q.reviewed] == []
