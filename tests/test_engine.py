@@ -158,7 +158,8 @@ async def test_leaderboard_ranks_streaks_then_answers(engine: Engine, clock):
         for who in (alice, bob) if day else (alice, bob, cara):
             await engine.run_text(who, "today")
             await engine.run_text(who, "answer the thread pool")
-        if day == 2:
+        if day == 2:  # another question: a second answer to the same one would not count
+            await engine.run_text(bob, "question")
             await engine.run_text(bob, "answer once more")
         clock.now += timedelta(days=1)
     clock.now -= timedelta(days=1)

@@ -211,3 +211,24 @@ async def test_my_data_as_a_file_on_discord_slack_and_the_console(tmp_path: Path
         assert "Saved your prepbot data to" in out
         saved = json.loads((tmp_path / "prepbot-my-data.json").read_text())
         assert saved["member"]["external_id"] == "ann"
+
+
+async def test_one_answer_per_question_per_day_counts_and_public_posts_cool_down(
+    engine: Engine, clock
+):
+    from datetime import timedelta
+
+    chat = Transcript(engine)
+    await chat.say("ann", "today")
+    for n in range(3):  # the same question, three times in a day
+        await chat.say("ann", f"answer a thread pool reuses worker threads, take {n}")
+    await chat.say("ann", "history")
+    chat.expect("3.")  # all three are kept
+    clock.now += timedelta(seconds=11)
+    await chat.say("ann", "leaderboard")
+    chat.expect("1 answers")  # one counts
+    await chat.say("ann", "leaderboard")
+    chat.expect("was just posted here; try again in")
+    clock.now += timedelta(seconds=11)
+    await chat.say("ann", "leaderboard")
+    chat.expect("Leaderboard")

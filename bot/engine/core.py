@@ -26,6 +26,7 @@ from bot.store.store import Store
 log = logging.getLogger(__name__)
 
 Listener = Callable[[], Awaitable[None]]
+PUBLIC_COOLDOWN = 10.0  # seconds between one member's public posts of the same command
 
 
 class Observer(Protocol):
@@ -110,6 +111,7 @@ class Engine:
         self.store, self.bank, self.clock = store, bank, clock
         self.observer = self.kit.observer
         self.registry = Registry(bank)
+        self._last_public: dict[tuple[str, str, str, str], float] = {}  # cooldowns
 
     def install(self, name: str, feature: Any) -> None:
         """Add a feature: its commands, actions and jobs join the registry."""
@@ -152,10 +154,27 @@ class Engine:
         async def work() -> Reply:
             allow(actor, cmd.who, cmd.where, cmd.refusal)
             checked = self.registry.check(cmd, values, prefix=prefix)
+            self._cool_down(actor, cmd, checked)
             reply = await cmd.handler(actor, **checked)
             return visible(reply, cmd.private_for(actor.is_dm))
 
         return await self._observed(cmd.name, actor, work(), started)
+
+    def _cool_down(self, actor: Actor, cmd: Command, values: dict[str, Any]) -> None:
+        """A member's same public post (`today`, `leaderboard week`) at most once per
+        PUBLIC_COOLDOWN in a channel, so nobody floods it; leads running a round are not
+        slowed."""
+        if cmd.visibility != "public" or cmd.who != Role.MEMBER or actor.is_dm:
+            return
+        asked = repr(sorted(values.items()))
+        key = (actor.platform, actor.channel_id, actor.user_id, f"{cmd.name} {asked}")
+        now = self.clock().timestamp()
+        wait = self._last_public.get(key, -1e9) + PUBLIC_COOLDOWN - now
+        if wait > 0:
+            raise Refusal(f"`{cmd.name}` was just posted here; try again in {int(wait) + 1} s.")
+        if len(self._last_public) > 50_000:
+            self._last_public = {k: t for k, t in self._last_public.items() if t > now - 60}
+        self._last_public[key] = now
 
     async def run_action(
         self, actor: Actor, action: Action, form: dict[str, str] | None = None

@@ -30,7 +30,8 @@ FILLER = frozenset(
 # Words that turn a claim around within its clause.
 NEGATIONS = frozenset(
     """not no never cannot cant can't don't dont doesn't doesnt isn't isnt aren't arent
-    won't wont shouldn't shouldnt mustn't wasn't weren't without nor neither none""".split()
+    won't wont shouldn't shouldnt mustn't wasn't weren't without nor neither nothing
+    nobody""".split()
 )
 # The small words of sentences; a keyword list has almost none of them.
 FUNCTION_WORDS = frozenset(
@@ -125,18 +126,22 @@ def _alternative_stems(phrase: str) -> frozenset[str]:
     )
 
 
-def cover_point(clauses: list[_Clause], point: KeyPoint) -> Coverage:
-    """One key point against an answer's clauses."""
-    negated = _negated(words(point.text))
+def cover_point(clauses: list[_Clause], point: KeyPoint, whole: _Clause | None) -> Coverage:
+    """One key point against an answer's clauses (and, for its own words, `whole`: what the
+    answer affirms across clauses)."""
     for alternative in point.match:
         wanted = _alternative_stems(alternative)
+        # An alternative says the point its own way, negated or not ("copies nothing",
+        # "not when defined"): the clause must agree with the alternative.
+        negated = _negated(words(alternative))
         for clause in clauses:
             if wanted and wanted <= clause.stems and clause.negated == negated:
                 return Coverage(True, alternative)
     if point.match:
         return Coverage(False)
+    negated = _negated(words(point.text))
     wanted = significant(point.text) or {stem(w) for w in words(point.text)}
-    for clause in clauses:
+    for clause in [*clauses, *([whole] if whole else [])]:
         hits = wanted & clause.stems
         if wanted and len(hits) * 2 >= len(wanted) and clause.negated == negated:
             return Coverage(True, ", ".join(sorted(hits)))
@@ -149,10 +154,9 @@ def cover(answer: str, points: Sequence[KeyPoint]) -> list[Coverage]:
         return [Coverage(False) for _ in points]
     clauses = _clauses(answer)
     affirmed = [c.stems for c in clauses if not c.negated]
-    if len(affirmed) > 1:
-        # A point may also be made across clauses, from what the answer affirms.
-        clauses = [*clauses, _Clause(frozenset().union(*affirmed), False)]
-    return [cover_point(clauses, point) for point in points]
+    # A point without alternatives may also be made across clauses, from what is affirmed.
+    whole = _Clause(frozenset().union(*affirmed), False) if len(affirmed) > 1 else None
+    return [cover_point(clauses, point, whole) for point in points]
 
 
 def covered_points(answer: str, key_points: Sequence[str]) -> list[bool]:

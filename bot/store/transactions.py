@@ -193,6 +193,25 @@ class Tx:
         found = (record.from_row(row) for row in result)
         return {(getattr(r, first), getattr(r, second)): r for r in found}
 
+    async def answered_on(
+        self, keys: Iterable[tuple[int, int, str, Any]]
+    ) -> set[tuple[int, int, str, Any]]:
+        """Which (server, member, question, local day) already have an answer."""
+        wanted = set(keys)
+        if not wanted:
+            return set()
+        result = await self.conn.execute(
+            select(
+                answers.c.server_id,
+                answers.c.member_id,
+                answers.c.question_id,
+                answers.c.local_date,
+            )
+            .where(answers.c.member_id.in_({m for _, m, _, _ in wanted}))
+            .where(answers.c.local_date.in_({d for _, _, _, d in wanted}))
+        )
+        return {tuple(row) for row in result} & wanted
+
     async def insert_answers(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.conn.execute(answers.insert(), rows)

@@ -93,7 +93,10 @@ class Recorder:
             reviews = await tx.load_reviews(
                 (a.member_id, a.question.id) for a in batch if a.rating is not None
             )
-            work = _Batch(stats, reviews, self.reviewer)
+            answered = await tx.answered_on(
+                (a.server_id, a.member_id, a.question.id, a.day) for a in batch if a.text
+            )
+            work = _Batch(stats, reviews, self.reviewer, answered)
             results = [work.add(a) for a in batch]
             await tx.insert_answers(work.answers)
             await tx.insert_grades(work.grades)
@@ -105,8 +108,10 @@ class Recorder:
 class _Batch:
     """The rows one batch writes, built activity by activity."""
 
-    def __init__(self, stats: dict, reviews: dict, reviewer: Reviewer):
+    def __init__(self, stats: dict, reviews: dict, reviewer: Reviewer, answered: set):
         self.known_stats, self.known_reviews, self.reviewer = stats, reviews, reviewer
+        # One answer per question per day counts toward the leaderboard; more are kept.
+        self.answered = set(answered)
         self.stats: dict[tuple[int, int], dict[str, Any]] = {}
         self.reviews: dict[tuple[int, str], dict[str, Any]] = {}
         self.answers: list[dict[str, Any]] = []
@@ -135,7 +140,10 @@ class _Batch:
             updated_at=a.now,
         )
         if a.text is not None:
-            count_answer(row, a.day)
+            key = (a.server_id, a.member_id, a.question.id, a.day)
+            if key not in self.answered:
+                count_answer(row, a.day)
+                self.answered.add(key)
             self.answers.append(self._answer_row(a))
         due = None
         if a.rating is not None:
