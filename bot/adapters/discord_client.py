@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -12,8 +12,20 @@ from bot.adapters.base import PlatformError, StartError
 from bot.adapters.discord_render import NO_MENTIONS
 from bot.config import Settings, id_list
 
-if TYPE_CHECKING:
-    from bot.adapters.discord_adapter import DiscordAdapter
+
+class Hooks(Protocol):
+    """What the client hands to the adapter: command sync, readiness, interactions."""
+
+    async def register_commands(self, tree: app_commands.CommandTree) -> None: ...
+
+    def on_ready(self) -> None: ...
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None: ...
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None: ...
+
 
 # Longer rate-limit waits become a PlatformError for the caller instead of a silent sleep.
 MAX_RATELIMIT_WAIT = 30.0
@@ -84,7 +96,7 @@ class DiscordStartError(StartError):
 class _PrepHooks:
     """Our intents, the `/prep` tree and the adapter's hooks, for either client class."""
 
-    def __init__(self, *, adapter: DiscordAdapter, **shards: Any):
+    def __init__(self, *, adapter: Hooks, **shards: Any):
         # prepbot never joins voice: skip discord.py's warnings about voice libraries.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
@@ -120,7 +132,7 @@ class ShardedPrepClient(_PrepHooks, discord.AutoShardedClient):
     so that several instances on one database share a large bot."""
 
 
-def make_client(adapter: DiscordAdapter, settings: Settings) -> PrepClient | ShardedPrepClient:
+def make_client(adapter: Hooks, settings: Settings) -> PrepClient | ShardedPrepClient:
     if not settings.discord_shard_count:
         return PrepClient(adapter=adapter)
     ids = sorted(int(i) for i in id_list(settings.discord_shard_ids)) or None
