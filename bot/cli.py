@@ -94,6 +94,8 @@ def _admin_parsers(sub: argparse._SubParsersAction) -> None:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply migrations (also done at start-up)")
+    check = db_sub.add_parser("check", help="recompute every member's counters; report drift")
+    check.add_argument("--repair", action="store_true", help="write the recomputed values")
     backup = db_sub.add_parser("backup", help="copy the SQLite database to FILE (bot may run)")
     backup.add_argument("file", type=Path)
     restore = db_sub.add_parser("restore", help="copy a backup FILE back into the database")
@@ -332,6 +334,26 @@ def _db_upgrade(settings: Settings) -> int:
     return 0
 
 
+def _db_check(repair: bool) -> int:
+    from bot.features.practice.recount import check
+    from bot.store.store import Store
+
+    async def go() -> list:
+        store = Store.from_url(_settings().database_url)
+        try:
+            await store.upgrade()
+            return await check(store, repair=repair)
+        finally:
+            await store.close()
+
+    differences = asyncio.run(go())
+    for d in differences:
+        print(f"server {d.server_id} member {d.member_id}: {d.column} {d.stored} != {d.recomputed}")
+    verb = "repaired" if repair else "found"
+    print(f"{len(differences)} difference(s) {verb}." if differences else "All counters agree.")
+    return 1 if differences and not repair else 0
+
+
 def _db_copy(action: str, path: Path) -> int:
     from bot.store import backup
 
@@ -423,6 +445,8 @@ def _main(argv: list[str] | None) -> int:
             settings = _settings()
             _configure_logging(settings)
             return _db_upgrade(settings)
+        if args.db_command == "check":
+            return _db_check(args.repair)
         if args.db_command in ("backup", "restore"):
             return _db_copy(args.db_command, args.file)
         _parser().parse_args(["db", "--help"])

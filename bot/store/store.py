@@ -344,6 +344,32 @@ class Store(Posts, Standings, MemberData):
             result = await tx.conn.execute(stmt)
             return cap > 0 and result.rowcount == 1
 
+    async def all_stats(self) -> list[StatsRecord]:
+        """Every member's counters, on every server."""
+        async with self.read() as tx:
+            return await tx.all(StatsRecord, select(member_stats))
+
+    async def activity_rows(
+        self,
+    ) -> dict[tuple[int, int], tuple[list[tuple[str, date]], list[date]]]:
+        """Per (server, member): their answers as (question, day) and their grade days."""
+        found: dict[tuple[int, int], tuple[list[tuple[str, date]], list[date]]] = {}
+        async with self.read() as tx:
+            for row in await tx.conn.execute(
+                select(
+                    answers.c.server_id,
+                    answers.c.member_id,
+                    answers.c.question_id,
+                    answers.c.local_date,
+                )
+            ):
+                found.setdefault((row[0], row[1]), ([], []))[0].append((row[2], row[3]))
+            for row in await tx.conn.execute(
+                select(grades.c.server_id, grades.c.member_id, grades.c.local_date)
+            ):
+                found.setdefault((row[0], row[1]), ([], []))[1].append(row[2])
+        return found
+
     async def grades_on(self, member_id: int, day: date) -> int:
         """How many grades the member gave on their local `day`."""
         async with self.read() as tx:
