@@ -397,6 +397,19 @@ class FakeDiscord:
             raise AssertionError("the bot is not connected to the fake gateway")
         self._call(self._dispatch_on(self._sockets[-1], event, data))
 
+    def drop_gateway(self, *, code: int = 4000, op: int | None = None) -> None:
+        """Cut the bot's gateway connection as Discord does: close it with `code`, or send
+        `op` (7 RECONNECT, 9 INVALID_SESSION) and let the bot act on it."""
+
+        async def drop() -> None:
+            for ws in list(self._sockets):
+                if op is None:
+                    await ws.close(code=code, message=b"dropped by the test")
+                else:
+                    await ws.send_json({"op": op, "d": False, "s": None, "t": None})
+
+        self._call(drop())
+
     def wait_identified(self, count: int = 1) -> None:
         self.wait_until(lambda: self.identified >= count, what=f"IDENTIFY #{count}")
 
