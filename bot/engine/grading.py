@@ -4,7 +4,9 @@ A key point counts as covered when one clause of the answer
 - contains one of the point's `match` alternatives (words or phrases that express it:
   synonyms, abbreviations, library names), all of its words in that clause; or, for a point
   without alternatives, at least half of the point's significant words;
-- and agrees with the point on negation: "not thread-safe" does not cover "thread-safe".
+- and agrees on negation: a "not" that reaches the matched words (up to three words before
+  them) turns the claim, so "not thread-safe" does not cover "thread-safe", while an
+  alternative that is itself negated ("copies nothing") needs the negation.
 
 Words are compared by their Snowball stems ("threads" ~ "thread", "blocking" ~ "blocks").
 A bare list of keywords (hardly any of the small words sentences are made of) covers
@@ -46,6 +48,7 @@ SHORT_FILLER = frozenset(
     "use via way who why how yes you all any few lot per etc".split()
 )
 MIN_FUNCTION_SHARE = 0.12  # below this share of function words, an answer is a keyword list
+NEGATION_REACH = 3  # words before a claim that a "not" may stand at and still turn it
 MIN_SENTENCE_WORDS = 6
 CLAUSE = re.compile(r"[.;:!?\n]+|,\s+|\s+(?:but|however|whereas|while|although)\s+", re.I)
 WORD = re.compile(r"[a-z0-9_]+(?:'[a-z]+)?")
@@ -100,6 +103,16 @@ def _negated(tokens: Sequence[str]) -> bool:
 class _Clause:
     stems: frozenset[str]
     negated: bool
+    tokens: tuple[str, ...] = ()
+
+    def negated_near(self, wanted: frozenset[str]) -> bool:
+        """Whether a negation reaches the matched words: from NEGATION_REACH words before
+        the first of them to the last ("it is not thread-safe", not "X, which is not Y")."""
+        if not self.tokens:
+            return self.negated
+        at = [i for i, t in enumerate(self.tokens) if stem(t) in wanted]
+        start, end = max(0, min(at) - NEGATION_REACH), max(at)
+        return _negated(self.tokens[start : end + 1])
 
 
 def _clauses(answer: str) -> list[_Clause]:
@@ -107,7 +120,8 @@ def _clauses(answer: str) -> list[_Clause]:
     for part in CLAUSE.split(answer):
         tokens = words(part)
         if tokens:
-            clauses.append(_Clause(frozenset(stem(t) for t in tokens), _negated(tokens)))
+            stems = frozenset(stem(t) for t in tokens)
+            clauses.append(_Clause(stems, _negated(tokens), tuple(tokens)))
     return clauses
 
 
@@ -135,7 +149,7 @@ def cover_point(clauses: list[_Clause], point: KeyPoint, whole: _Clause | None) 
         # "not when defined"): the clause must agree with the alternative.
         negated = _negated(words(alternative))
         for clause in clauses:
-            if wanted and wanted <= clause.stems and clause.negated == negated:
+            if wanted and wanted <= clause.stems and clause.negated_near(wanted) == negated:
                 return Coverage(True, alternative)
     if point.match:
         return Coverage(False)
@@ -143,7 +157,7 @@ def cover_point(clauses: list[_Clause], point: KeyPoint, whole: _Clause | None) 
     wanted = significant(point.text) or {stem(w) for w in words(point.text)}
     for clause in [*clauses, *([whole] if whole else [])]:
         hits = wanted & clause.stems
-        if wanted and len(hits) * 2 >= len(wanted) and clause.negated == negated:
+        if wanted and len(hits) * 2 >= len(wanted) and clause.negated_near(hits) == negated:
             return Coverage(True, ", ".join(sorted(hits)))
     return Coverage(False)
 
