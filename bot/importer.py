@@ -24,6 +24,7 @@ ID_STOPWORDS = frozenset(
 ID_WORDS = 5
 PLACEHOLDER_ANSWER = "No answer in the source yet: write one before publishing this question."
 PLACEHOLDER_POINT = "write the key points"
+PLACEHOLDER_HINT = "No hint in the source yet: write one to three before publishing."
 MAX_POINT = 150
 
 LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)\)")
@@ -150,6 +151,7 @@ def parse_markdown(text: str, *, topic_for: Callable[[str], str | None]) -> Impo
             "answer": answer,
             "key_points": points or [PLACEHOLDER_POINT],
             "follow_ups": [],
+            "hints": [PLACEHOLDER_HINT],
             "tags": ["imported"],
             "references": references,
         }

@@ -18,6 +18,7 @@ GOOD = """\
   difficulty: easy
   question: What is a good question?
   answer: One that has an answer.
+  hints: [Think about what makes a question worth asking.]
   key_points: [it has an answer]
   follow_ups: [What comes next]
 """
@@ -64,6 +65,7 @@ def test_malformed_yaml_names_the_file_and_line(tmp_path: Path, capsys):
             "list of non-empty",
         ),
         (("id: good-one", "id: Not A Slug"), "id", "lowercase slug"),
+        (("  hints: [Think about what makes a question worth asking.]\n", ""), "hints", "missing"),
         (
             ("key_points: [it has an answer]", "key_points: [{point: it has, match: 3}]"),
             "key_points",

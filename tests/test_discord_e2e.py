@@ -202,7 +202,7 @@ def test_today_answer_in_a_modal_grade_then_the_streak_shows_one(
     today = fake.reply(fake.slash("today", user=ann))
     assert not today.ephemeral
     assert "Question of the day" in today.text
-    assert set(today.buttons) == {"Answer", "Reveal", "Skip"}
+    assert set(today.buttons) == {"Answer", "Hint", "Reveal", "Skip"}
     assert all(cid.startswith("prep:v2:") for cid in today.buttons.values())
 
     result = answer_via_modal(fake, today.message_with("Answer"), KEY_POINT_ANSWER, user=ann)

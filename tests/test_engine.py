@@ -28,7 +28,7 @@ async def test_today_is_stable_within_a_day_and_public(engine: Engine):
     assert footer_id(first) == footer_id(again)
     assert not first.private
     verbs = [b.action.verb for b in first.cards[0].buttons]
-    assert verbs == ["answer", "reveal", "skip"]
+    assert verbs == ["answer", "hint", "reveal", "skip"]
 
 
 async def test_today_rotates_without_repeats_until_the_bank_is_used(engine: Engine, bank, clock):

@@ -78,7 +78,8 @@ async def test_fire_posts_each_due_channel_once_with_a_thread(engine, scheduler,
     posts = scheduler.adapter.posts()
     assert sorted(p.target for p in posts) == ["a", "b", "b"]
     assert all(p.reply.thread_title and not p.reply.private for p in posts)
-    assert [b.label for b in posts[0].reply.cards[0].buttons] == ["Answer", "Reveal", "Skip"]
+    labels = [b.label for b in posts[0].reply.cards[0].buttons]
+    assert labels == ["Answer", "Hint", "Reveal", "Skip"]
 
 
 async def test_catch_up_inside_the_grace_window_and_not_outside(engine, scheduler, clock, caplog):

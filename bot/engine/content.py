@@ -307,6 +307,8 @@ def _check_hints(
 ) -> tuple[str, ...]:
     """1 to 3 short hints that lead without giving a key point away."""
     hints = _check_list(raw, "hints", MAX_HINT, where, problems)
+    if not hints and not any(p.field == "hints" for p in problems[-1:]):
+        problems.append(Problem(*where, "hints", f"missing: give 1 to {MAX_HINTS} hints"))
     if len(hints) > MAX_HINTS:
         problems.append(Problem(*where, "hints", f"at most {MAX_HINTS} hints"))
     for hint in hints:
