@@ -232,3 +232,65 @@ async def test_one_answer_per_question_per_day_counts_and_public_posts_cool_down
     clock.now += timedelta(seconds=11)
     await chat.say("ann", "leaderboard")
     chat.expect("Leaderboard")
+
+
+async def test_forget_me_on_one_instance_is_seen_at_once_by_another(store, bank):
+    from bot.features import build_engine
+    from bot.store.store import Store
+
+    other = Store.from_url(store.url, schema=store.schema)
+    first, second = build_engine(store=store, bank=bank), build_engine(store=other, bank=bank)
+    try:
+        a, b = Transcript(first), Transcript(second)
+        await b.say("ann", "today")  # instance B now has ann in its cache
+        await a.say("ann", "forget-me confirm")
+        a.expect("Everything stored about you is deleted")
+        await b.say("ann", "question")  # B notices at once instead of writing to a ghost
+        b.expect("Practice")
+        await b.say("ann", "answer a thread pool reuses worker threads")
+        b.expect("Answer saved")
+    finally:
+        await first.close()
+        await second.close()
+        await other.close()
+
+
+async def test_a_locked_database_fails_fast_and_hands_the_answer_back(tmp_path: Path):
+    import sqlite3
+    import time
+
+    from bot.engine.content import load_valid_bank
+    from bot.features import build_engine
+    from bot.store.store import Store
+    from tests.conftest import FIXTURE_CONTENT
+
+    path = tmp_path / "locked.db"
+    store = Store.from_url(f"sqlite+aiosqlite:///{path}")
+    await store.upgrade()
+    engine = build_engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
+    chat = Transcript(engine)
+    try:
+        for who in ("ann", "bob", "cat"):
+            await chat.say(who, "today")
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        began = time.monotonic()
+        replies = await asyncio.gather(
+            *(
+                engine.run_text(chat.actor(who), f"answer {who}'s careful **answer**")
+                for who in ("ann", "bob", "cat")
+            )
+        )
+        waited = time.monotonic() - began
+        other.execute("ROLLBACK")
+        other.close()
+        for who, reply in zip(("ann", "bob", "cat"), replies, strict=True):
+            body = reply.cards[0].body
+            assert "busy right now, so nothing was saved" in body
+            assert f"{who}'s careful \\*\\*answer\\*\\*" in body  # their text, to send again
+        assert waited < 8  # one busy timeout for the batch, not one per member
+        await chat.say("ann", "answer ann's careful answer")
+        chat.expect("Answer saved")
+    finally:
+        await engine.close()
+        await store.close()

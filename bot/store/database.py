@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000  # a second process writing briefly must not fail us
+# A second process writing briefly must not fail us, and a stuck one must not hold members
+# for long: past this, the write fails and the member is told (with their text).
+SQLITE_BUSY_TIMEOUT_MS = 3_000
 
 
 def normalise_url(url: str) -> str:

@@ -102,7 +102,13 @@ class Store(Posts, Standings, MemberData):
         key = (platform, external_id)
         known, expires = self._members.get(key, (None, 0.0))
         if known is not None and known.display_name == name[:200] and time.monotonic() < expires:
-            return known
+            # Still there? Another instance may have run forget-me: a read is cheap, and a
+            # stale id would write to a member who no longer exists.
+            async with self.read() as tx:
+                query = select(members.c.id).where(members.c.id == known.id)
+                if (await tx.conn.execute(query)).first() is not None:
+                    return known
+            self._members.pop(key, None)
         async with self.write() as tx:
             row = await tx.upsert_returning(
                 members,

@@ -16,12 +16,20 @@ from typing import Any, TypeVar
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.records import Record, ReviewRecord, StatsRecord
 from bot.store.schema import answers, grades, member_stats, review_states
 
 R = TypeVar("R", bound=Record)
+
+
+class StoreBusy(Exception):
+    """Another process holds the database's write lock past the busy timeout: the write
+    did not happen, and retrying at once would only wait again."""
+
+    fail_fast = True  # a batch that hits it fails as a whole, without one-by-one retries
 
 
 @dataclass(eq=False)
@@ -105,8 +113,13 @@ class Transactions:
         if unit is not None:
             yield unit.tx
             return
-        async with self._locked(), self._writer.begin() as conn:
-            yield Tx(conn, self.dialect)
+        try:
+            async with self._locked(), self._writer.begin() as conn:
+                yield Tx(conn, self.dialect)
+        except OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreBusy("the database is busy (locked by another writer)") from exc
+            raise
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:

@@ -9,7 +9,7 @@ from typing import Any
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
 from bot.engine.grading import cover
-from bot.engine.messages import Action, Button, Card, Form, FormField, Refusal, Reply
+from bot.engine.messages import Action, Button, Card, Form, FormField, Refusal, Reply, literal
 from bot.engine.options import Option, kind_filter, kind_option
 from bot.engine.registry import action, command
 from bot.features.practice.cards import Ask, GradeTarget, question_card, reference_card
@@ -17,6 +17,7 @@ from bot.features.practice.daily import Daily, dm_channel, split_list
 from bot.features.practice.recording import Activity, Recorder
 from bot.features.practice.review import RATING_NAMES, RATINGS
 from bot.features.practice.selection import pick, resolve_question
+from bot.store.transactions import StoreBusy
 
 MAX_ANSWER_CHARS = 4000
 NOTHING_YET = "There is {} yet: try `today` or `question`."
@@ -244,7 +245,7 @@ class Practice:
             covered,
             hints=hints,
         )
-        result = await self.recorder.submit(activity)
+        result = await self._record(activity)
         self.kit.observer.answer(actor.platform)
         days = result.streak.current
         summary = Card(
@@ -278,7 +279,7 @@ class Practice:
             text,
             rating=rating,
         )
-        result = await self.recorder.submit(activity)
+        result = await self._record(activity)
         self.kit.observer.answer(actor.platform)
         assert result.due is not None
         verdict = "Right: it prints exactly that." if right else "Not quite. You wrote:"
@@ -291,6 +292,22 @@ class Practice:
         )
         reference = reference_card(q, title="Explanation", graded=True)
         return Reply(cards=(summary, reference), private=True)
+
+    async def _record(self, activity: Activity) -> Any:
+        """Record through the group commit; a busy database is said at once, with the
+        member's answer handed back so that nothing they typed is lost."""
+        try:
+            return await self.recorder.submit(activity)
+        except StoreBusy:
+            kept = (
+                f"\n\nYour answer, to send again:\n{literal(activity.text)}"
+                if activity.text
+                else ""
+            )
+            raise Refusal(
+                "The database is busy right now, so nothing was saved; try again in a moment."
+                + kept
+            ) from None
 
     async def _hints_seen(self, place: Place, question_id: str) -> int:
         stats = await self.kit.store.stats(place.server.id, place.member.id)
@@ -307,7 +324,7 @@ class Practice:
         activity = Activity(
             place.server.id, place.member.id, place.member_day(now), now, q, post_id, rating=rating
         )
-        result = await self.recorder.submit(activity)
+        result = await self._record(activity)
         assert result.due is not None
         body = (
             f"Graded **{RATING_NAMES[rating].title()}**{with_hints(hints, 'answered')}. "

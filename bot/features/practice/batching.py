@@ -57,6 +57,13 @@ class Batcher(Generic[Req, Res]):
         try:
             results = await self._handler([request for request, _ in batch])
         except Exception as exc:
+            if len(batch) == 1 or getattr(exc, "fail_fast", False):
+                # One request, or a failure that would hit each alone again (a locked
+                # database): every request of the batch hears it now, nobody waits twice.
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                return
             if len(batch) == 1:
                 _, future = batch[0]
                 if not future.done():
