@@ -72,3 +72,57 @@ async def test_postgresql_connections_killed_while_members_answer(store: Store):
     finally:
         await admin.close()
         await engine.close()
+
+
+async def test_slack_socket_mode_reconnects_after_slack_closes_it(tmp_path: Path):
+    from bot.adapters.slack_adapter import SlackAdapter
+    from bot.config import Settings
+    from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack, Member, slash_command
+
+    store = Store.from_url(f"sqlite+aiosqlite:///{tmp_path / 'socket.db'}")
+    await store.upgrade()
+    engine = build_engine(store=store, bank=load_valid_bank([FIXTURE_CONTENT]))
+    async with FakeSlack() as fake:
+        settings = Settings(
+            _env_file=None,
+            slack_bot_token=BOT_TOKEN,
+            slack_app_token=APP_TOKEN,
+            slack_api_url=fake.api_url,
+        )
+        adapter = SlackAdapter(engine=engine, settings=settings)
+        try:
+            await adapter.start()
+            await fake.wait_for("socket.connect")
+            mark = len(fake.calls)
+            fake.drop_sockets()
+            await fake.wait_for("socket.connect", after=mark, within=20)
+            for n, who in enumerate(("ann", "bob")):
+                member = Member(user_id=f"U0{who.upper()}", user_name=who)
+                command = slash_command(
+                    "today", member, response_url=fake.new_response_url(), trigger_id=f"t{n}"
+                )
+                envelope = await fake.push_envelope("slash_commands", command)
+                await fake.wait_for_ack(envelope)
+            await fake.wait_for("chat.postMessage", lambda c: "Question of the day" in c.text())
+        finally:
+            await adapter.stop()
+            await engine.close()
+            await store.close()
+
+
+async def test_slack_http_retries_are_answered_once(tmp_path: Path):
+    from tests.fakes.slack_server import Member, slash_command
+    from tests.surfaces import surfaces
+
+    async with surfaces(tmp_path) as s:
+        fields = slash_command(
+            "today", Member(), response_url=s.slack.new_response_url(), trigger_id="t-retry"
+        )
+        from urllib.parse import urlencode
+
+        body = urlencode(fields)
+        form = "application/x-www-form-urlencoded"
+        retried = await s.slack_sender.post(body, form, headers={"X-Slack-Retry-Num": "1"})
+        assert retried[0] == 200
+        await asyncio.sleep(0.5)
+        assert not s.slack.calls_to("chat.postMessage")  # a retry of what came before: no run

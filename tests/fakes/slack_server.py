@@ -447,6 +447,12 @@ class FakeSlack:
         self._sockets[-1].put_nowait(envelope)
         return envelope_id
 
+    def drop_sockets(self) -> None:
+        """Close every Socket Mode connection from Slack's side, as a deploy or a refresh
+        does; the client is expected to open a new one."""
+        for queue in list(self._sockets):
+            queue.put_nowait(None)
+
     async def wait_for_ack(self, envelope_id: str, *, within: float = 10) -> dict[str, Any]:
         await self.wait_for(
             "socket.ack", lambda c: c.args.get("envelope_id") == envelope_id, within=within
@@ -656,12 +662,14 @@ class SlackSender:
         *,
         secret: str | None = None,
         timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, str]:
         assert self._session is not None
         headers = {
             "Content-Type": content_type,
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
             **signature_headers(body, secret=secret or self.secret, timestamp=timestamp),
+            **(headers or {}),
         }
         timeout = aiohttp.ClientTimeout(total=10)
         async with self._session.post(
