@@ -122,6 +122,8 @@ answers = Table(
     Column("created_at", DateTime, nullable=False),
     Column("hints_used", Integer, nullable=False, server_default="0"),
     Index("ix_answers_member", "member_id", "created_at"),
+    # "Did they answer this question today?": one answer per question per day counts.
+    Index("ix_answers_member_day", "member_id", "local_date", "question_id"),
     Index("ix_answers_post", "post_id"),
 )
 

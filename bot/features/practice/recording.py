@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
@@ -68,8 +68,9 @@ def count_answer(row: dict[str, Any], day: date) -> None:
 
 
 def columns(record: Any) -> dict[str, Any]:
-    """A stored record as a mutable dict of its columns."""
-    return record._asdict() if hasattr(record, "_asdict") else asdict(record)
+    """A stored record as a mutable dict of its columns (a shallow copy: dataclasses.asdict
+    deep-copies every value, which costs the answer path a third of its time)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
 
 
 class Recorder:
