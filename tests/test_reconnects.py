@@ -126,3 +126,31 @@ async def test_slack_http_retries_are_answered_once(tmp_path: Path):
         assert retried[0] == 200
         await asyncio.sleep(0.5)
         assert not s.slack.calls_to("chat.postMessage")  # a retry of what came before: no run
+
+
+async def test_a_gateway_drop_does_not_post_a_daily_question_twice(tmp_path: Path):
+    from dataclasses import replace
+    from datetime import datetime
+
+    from bot.scheduling import Scheduler
+    from tests.conftest import Clock, make_actor
+
+    async with running_adapter(tmp_path) as (adapter, fake):
+        engine = adapter.engine
+        clock = Clock(datetime(2026, 3, 16, 8, 0))  # 09:00 in Berlin
+        admin = make_actor("boss", channel=fake.channel_id, server=fake.guild_id, is_admin=True)
+        admin = replace(admin, platform="discord")
+        reply = await engine.run_text(admin, "schedule set 09:00 Europe/Berlin")
+        assert reply.cards[0].title == "Schedule saved"
+        scheduler = Scheduler(engine=engine, adapters={"discord": adapter}, clock=clock)
+        await scheduler.reload()
+        assert await scheduler.fire("09:00", "Europe/Berlin") == 1
+        before = fake.identified
+        fake.drop_gateway(code=4000)
+        await asyncio.to_thread(
+            fake.wait_until, lambda: fake.identified > before, timeout=20, what="IDENTIFY"
+        )
+        assert await scheduler.fire("09:00", "Europe/Berlin") == 0  # the claim is in the database
+        assert await scheduler.sweep() == 0
+        posted = fake.requests_to("POST", rf"/channels/{fake.channel_id}/messages")
+        assert len(posted) == 1
