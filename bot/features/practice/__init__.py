@@ -233,17 +233,8 @@ class Practice:
             return await self._record_output(actor, place, q, post_id, text)
         coverage = cover(text, q.points)
         covered = tuple(c.covered for c in coverage)
-        hints = await self._hints_seen(place, q.id)
         activity = Activity(
-            place.server.id,
-            place.member.id,
-            place.member_day(now),
-            now,
-            q,
-            post_id,
-            text,
-            covered,
-            hints=hints,
+            place.server.id, place.member.id, place.member_day(now), now, q, post_id, text, covered
         )
         result = await self._record(activity)
         self.kit.observer.answer(actor.platform)
@@ -252,7 +243,7 @@ class Practice:
             title="Answer saved",
             body=(
                 f"You covered **{sum(covered)} of {len(covered)}** key points"
-                f"{with_hints(hints)}. "
+                f"{with_hints(result.hints)}. "
                 f"Streak: **{days}** day{'s' * (days != 1)}."
             ),
             tone="success",
@@ -309,17 +300,11 @@ class Practice:
                 + kept
             ) from None
 
-    async def _hints_seen(self, place: Place, question_id: str) -> int:
-        stats = await self.kit.store.stats(place.server.id, place.member.id)
-        same = stats is not None and stats.current_question_id == question_id
-        return stats.current_hints if same else 0
-
     async def record_grade(self, actor: Actor, rating: int, target: Ask) -> Reply:
         place = await self.kit.place(actor)
         q, post_id = await self._resolve(place, target)
         if q is None:
             raise Refusal(NOTHING_YET.format("nothing to grade"))
-        hints = await self._hints_seen(place, q.id)
         now = self.kit.clock()
         activity = Activity(
             place.server.id, place.member.id, place.member_day(now), now, q, post_id, rating=rating
@@ -327,7 +312,7 @@ class Practice:
         result = await self._record(activity)
         assert result.due is not None
         body = (
-            f"Graded **{RATING_NAMES[rating].title()}**{with_hints(hints, 'answered')}. "
+            f"Graded **{RATING_NAMES[rating].title()}**{with_hints(result.hints, 'answered')}. "
             "You'll see it again "
             f"{_when(result.due, now)}. Streak: **{result.streak.current}**."
         )

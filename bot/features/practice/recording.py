@@ -26,13 +26,13 @@ class Activity:
     text: str | None = None
     covered: tuple[bool, ...] = ()
     rating: int | None = None
-    hints: int = 0  # hints the member saw before answering
 
 
 @dataclass(frozen=True)
 class ActivityResult:
     streak: StreakState
     due: datetime | None
+    hints: int = 0  # hints the member saw for this question before it
 
 
 def new_stats(key: tuple[int, int]) -> dict[str, Any]:
@@ -129,7 +129,8 @@ class _Batch:
         )
         streak = record_day(previous, a.day)
         if row["current_question_id"] != a.question.id:
-            row["current_hints"] = 0
+            row["current_hints"] = 0  # hints count per question
+        hints = row["current_hints"]
         row.update(
             current_streak=streak.current,
             longest_streak=streak.longest,
@@ -145,15 +146,15 @@ class _Batch:
             if key not in self.answered:
                 count_answer(row, a.day)
                 self.answered.add(key)
-            self.answers.append(self._answer_row(a))
+            self.answers.append(self._answer_row(a, hints))
         due = None
         if a.rating is not None:
             row["grades_total"] += 1
             due = self._review(a)
-        return ActivityResult(streak, due)
+        return ActivityResult(streak, due, hints)
 
     @staticmethod
-    def _answer_row(a: Activity) -> dict[str, Any]:
+    def _answer_row(a: Activity, hints: int) -> dict[str, Any]:
         return {
             "server_id": a.server_id,
             "member_id": a.member_id,
@@ -163,7 +164,7 @@ class _Batch:
             "covered": ",".join(str(i) for i, hit in enumerate(a.covered) if hit),
             "local_date": a.day,
             "created_at": a.now,
-            "hints_used": a.hints,
+            "hints_used": hints,
         }
 
     def _review(self, a: Activity) -> datetime:

@@ -8,10 +8,7 @@ from bot.engine.messages import Refusal
 from bot.engine.registry import Command
 from bot.features.schedules.spec import ScheduleSpec
 
-IMPORT_KEYS = frozenset(
-    {"platform", "server", "channel", "time", "timezone", "weekdays", "topics", "difficulty"}
-    | {"grace", "kind"}
-)
+WHERE = ("platform", "server", "channel")  # a file names the channel; its options follow
 
 
 async def import_schedules(engine: Any, entries: object) -> tuple[int, list[str]]:
@@ -20,21 +17,22 @@ async def import_schedules(engine: Any, entries: object) -> tuple[int, list[str]
         return 0, ["the file must be a list of schedules"]
     registry, kit = engine.registry, engine.kit
     set_command: Command = registry.commands[("schedule", "set")]
+    known = {*WHERE, *(o.name for o in set_command.options)}  # the keys `schedule set` takes
     problems: list[str] = []
     parsed = []
     for n, entry in enumerate(entries, 1):
         if not isinstance(entry, dict):
             problems.append(f"#{n}: each schedule must be a mapping")
             continue
-        unknown = sorted(set(entry) - IMPORT_KEYS)
-        missing = [k for k in ("platform", "server", "channel") if not entry.get(k)]
+        unknown = sorted(set(entry) - known)
+        missing = [k for k in WHERE if not entry.get(k)]
         if unknown or missing:
             problems.append(f"#{n}: unknown {unknown} / missing {missing}".replace("[] / ", ""))
             continue
         values = {
             key: ",".join(map(str, value)) if isinstance(value, list) else str(value)
             for key, value in entry.items()
-            if key not in ("platform", "server", "channel") and value is not None
+            if key not in WHERE and value is not None
         }
         try:
             checked = registry.check(set_command, values, prefix="")
