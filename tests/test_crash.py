@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 from tests.fakes.discord_server import FakeDiscord
-from tests.test_discord_e2e import BotProcess
+from tests.fakes.process import BotProcess
 
 ANSWERS = 200
 KILLS = 3

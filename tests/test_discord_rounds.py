@@ -54,7 +54,7 @@ from tests.fakes.discord_server import (
     User,
     buttons_of,
 )
-from tests.test_discord_e2e import BotProcess
+from tests.fakes.process import BotProcess
 
 # --------------------------------------------------------------------------------------------
 # Helpers

@@ -120,6 +120,16 @@ class Interaction:
     original: str | None = None  # message id of the original response
     original_deleted: bool = False
     followups: list[str] = field(default_factory=list)
+    pushed_at: float = field(default_factory=time.monotonic)
+    acked_at: float | None = None  # the bot's first response (Discord wants it within 3 s)
+    touched_at: float | None = None  # the bot's latest callback or webhook call for it
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def touch(self) -> None:
+        self.touched_at = time.monotonic()
+        if self.acked_at is None:
+            self.acked_at = self.touched_at
+        self.changed.set()
 
 
 @dataclass
@@ -392,10 +402,15 @@ class FakeDiscord:
         await ws.send_json({"op": DISPATCH, "t": event, "s": next(self._seq), "d": data})
 
     def dispatch(self, event: str, data: Any) -> None:
-        """Send a gateway event to the bot's current connection."""
+        """Send a gateway event to the bot's current connection (from any thread, including
+        the fake's own loop, where it is queued rather than waited for)."""
         if not self._sockets:
             raise AssertionError("the bot is not connected to the fake gateway")
-        self._call(self._dispatch_on(self._sockets[-1], event, data))
+        sending = self._dispatch_on(self._sockets[-1], event, data)
+        if threading.current_thread() is self._thread:
+            self._loop.create_task(sending)
+        else:
+            self._call(sending)
 
     def drop_gateway(self, *, code: int = 4000, op: int | None = None) -> None:
         """Cut the bot's gateway connection as Discord does: close it with `code`, or send
@@ -728,6 +743,7 @@ class FakeDiscord:
             )
         body = r.body or {}
         interaction.callback = body
+        interaction.touch()
         kind = body.get("type")
         data = body.get("data") or {}
         channel_id = interaction.payload.get("channel_id", self.channel_id)
@@ -765,6 +781,7 @@ class FakeDiscord:
         interaction = self.interactions.get(token)
         if interaction is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        interaction.touch()
         unknown = _json({"message": "Unknown Message", "code": 10008}, 404)
         if message_ref is None:  # a followup
             if method != "POST":
@@ -1028,6 +1045,21 @@ class FakeDiscord:
             return seen if seen is not None and until(seen) else None
 
         return self.wait_until(check, timeout=timeout, what=f"the answer to {interaction.id}")
+
+    async def answered(
+        self, interaction: Interaction, *, until: Callable[[Seen], bool] = lambda _: True
+    ) -> Seen:
+        """`reply` for code running on the fake's own loop (load drivers): no thread blocks."""
+        while True:
+            seen = self.seen(interaction)
+            if seen is not None and until(seen):
+                return seen
+            interaction.changed.clear()
+            await interaction.changed.wait()
+
+    def run(self, coro: Any, timeout: float) -> Any:
+        """Run `coro` on the fake's loop (where `answered` may be awaited) and return its result."""
+        return self._call(coro, timeout)
 
     def sent_bodies(self) -> list[Any]:
         """Every JSON body the bot sent that creates or edits a message."""

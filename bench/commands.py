@@ -1,0 +1,201 @@
+"""Benchmark: command latency as members feel it, through the real `prepbot run` on the fake
+Discord.
+
+    python bench/commands.py [--members 200] [--spread 1.0] [--questions 1000]
+
+A real `prepbot run` process (discord.py, engine, SQLite file, the shipped bank grown to
+`--questions` questions) is pointed at the fake Discord of tests/fakes. `--members` members
+start within `--spread` seconds, each doing what a member does on a normal morning:
+`/prep today`, Answer (the form opens), submit the form, Good, `/prep streak`: five
+interactions each. Prints, from the moment the fake sends an interaction to the bot:
+- the first response (Discord drops an interaction unanswered after 3 s) and the final reply
+  (what the member waits for), p50/p95/p99, overall and per step;
+- the same load against a baseline measured in the same run: a minimal discord.py bot that
+  answers every interaction at once (bench/null_discord_bot.py) on the same fake;
+- start-up (process start to the first reply) and resident memory, idle and at peak.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.config import BUILTIN_CONTENT_DIR  # noqa: E402
+from tests.fakes.discord_server import FakeDiscord, Interaction, Seen, User  # noqa: E402
+from tests.fakes.process import BotProcess  # noqa: E402
+
+ANSWER = "A thread pool reuses worker threads; the GIL is released while waiting on I/O."
+STEPS = ("today", "answer", "submit", "good", "streak")
+Timings = dict[str, list[tuple[float, float]]]  # step -> [(first response, final reply)]
+
+
+async def timed(fake: FakeDiscord, step: str, interaction: Interaction, into: Timings) -> Seen:
+    seen = await fake.answered(interaction)
+    assert interaction.acked_at is not None and interaction.touched_at is not None
+    pushed = interaction.pushed_at
+    into[step].append((interaction.acked_at - pushed, interaction.touched_at - pushed))
+    return seen
+
+
+async def prepbot_member(fake: FakeDiscord, user: User, into: Timings) -> None:
+    today = await timed(fake, "today", fake.slash("today", user=user), into)
+    post = today.message_with("Answer")
+    opened = await timed(fake, "answer", fake.click(post, "Answer", user=user), into)
+    assert opened.modal is not None, "Answer opens the form"
+    form = fake.submit(opened.modal["custom_id"], {"answer": ANSWER}, user=user)
+    saved = await timed(fake, "submit", form, into)
+    graded = saved.message_with("Good")
+    await timed(fake, "good", fake.click(graded, "Good", user=user), into)
+    await timed(fake, "streak", fake.slash("streak", user=user), into)
+
+
+async def null_member(fake: FakeDiscord, user: User, into: Timings) -> None:
+    command = {"id": fake.snowflake(), "name": "prep", "type": 1, "options": []}
+    await timed(fake, "today", fake.command(command, user=user), into)
+    opened = await timed(fake, "answer", fake.click_id("answer", user=user), into)
+    assert opened.modal is not None
+    form = fake.submit(opened.modal["custom_id"], {"answer": ANSWER}, user=user)
+    await timed(fake, "submit", form, into)
+    await timed(fake, "good", fake.click_id("good", user=user), into)
+    await timed(fake, "streak", fake.command(command, user=user), into)
+
+
+Member = Callable[[FakeDiscord, User, Timings], Awaitable[None]]
+
+
+async def burst(fake: FakeDiscord, member: Member, users: list[User], spread: float) -> Timings:
+    timings: Timings = defaultdict(list)
+    rng = random.Random(7)
+
+    async def one(user: User) -> None:
+        await asyncio.sleep(rng.uniform(0, spread))
+        await member(fake, user, timings)
+
+    await asyncio.gather(*(one(u) for u in users))
+    return timings
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+def grow_bank(target: int, into: Path) -> int:
+    """Copies of the shipped bank under new ids, so that `target` questions are loaded."""
+    files = sorted(BUILTIN_CONTENT_DIR.glob("*.yaml"))
+    questions = [q for f in files if f.name != "topics.yaml" for q in yaml.safe_load(f.read_text())]
+    have, copy = len(questions) + 100, 0  # the output questions under output/ count too
+    while have < target:
+        copy += 1
+        extra = [{**q, "id": f"{q['id']}-copy{copy}"} for q in questions[: target - have]]
+        for start in range(0, len(extra), 50):  # files under the bank's 1 MB cap
+            part = into / f"copy{copy}-{start // 50}.yaml"
+            part.write_text(yaml.safe_dump(extra[start : start + 50], sort_keys=False))
+        have += len(extra)
+    return have
+
+
+def percentiles(values: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
+
+
+def report(title: str, timings: Timings) -> tuple[float, float, float]:
+    finals = [final for step in STEPS for _, final in timings[step]]
+    firsts = [first for step in STEPS for first, _ in timings[step]]
+    overall = percentiles(finals)
+    print(f"{title}: {len(finals)} interactions")
+    print("  final reply    p50 {:8.1f} ms  p95 {:8.1f} ms  p99 {:8.1f} ms".format(*overall))
+    print(
+        "  first response p50 {:8.1f} ms  p95 {:8.1f} ms  p99 {:8.1f} ms".format(
+            *percentiles(firsts)
+        )
+    )
+    print(f"  first responses over 3 s: {sum(f > 3.0 for f in firsts)}")
+    for step in STEPS:
+        p50, _, p99 = percentiles([final for _, final in timings[step]])
+        print(f"    {step:<7} final p50 {p50:8.1f} ms  p99 {p99:8.1f} ms")
+    return overall
+
+
+def run_prepbot(args: argparse.Namespace, workdir: Path) -> tuple[Timings, dict[str, float]]:
+    extra = workdir / "content"
+    extra.mkdir()
+    loaded = grow_bank(args.questions, extra)
+    with FakeDiscord() as fake:
+        bot = BotProcess(
+            fake,
+            workdir,
+            PREPBOT_BUILTIN_CONTENT="true",
+            PREPBOT_CONTENT_DIRS=str(extra),
+            LOG_LEVEL="INFO",
+        )
+        began = time.monotonic()
+        bot.start()
+        warm = fake.run(fake.answered(fake.slash("today", user=fake.user("warm"))), 30)
+        assert warm.messages, "the first reply"
+        started = time.monotonic() - began
+        assert bot.proc is not None
+        idle = memory_kb(bot.proc.pid)["VmRSS"]
+        users = [fake.user(f"member{i}") for i in range(args.members)]
+        timings = fake.run(burst(fake, prepbot_member, users, args.spread), 600)
+        peak = memory_kb(bot.proc.pid)["VmHWM"]
+        bot.stop()
+    return timings, {"started": started, "idle": idle, "peak": peak, "questions": loaded}
+
+
+def run_null(args: argparse.Namespace) -> Timings:
+    with FakeDiscord() as fake:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "null_discord_bot.py")],
+            env={"PATH": "/usr/bin:/bin", **fake.env()},
+        )
+        try:
+            fake.wait_identified()
+            users = [fake.user(f"member{i}") for i in range(args.members)]
+            return fake.run(burst(fake, null_member, users, args.spread), 600)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=200)
+    parser.add_argument("--spread", type=float, default=1.0, help="seconds over which they start")
+    parser.add_argument("--questions", type=int, default=1000)
+    args = parser.parse_args()
+    baseline = run_null(args)
+    with tempfile.TemporaryDirectory() as tmp:
+        timings, figures = run_prepbot(args, Path(tmp))
+    print(f"{args.members} members starting within {args.spread:g} s, 5 interactions each\n")
+    ours = report("prepbot run", timings)
+    base = report("baseline (minimal discord.py bot, same fake)", baseline)
+    print(f"\nratio of p99 final reply (prepbot / baseline): {ours[2] / base[2]:.1f}")
+    print(f"start-up to the first reply: {figures['started']:.2f} s")
+    print(
+        f"resident memory with {figures['questions']:.0f} questions: "
+        f"idle {figures['idle'] / 1024:.0f} MB, peak {figures['peak'] / 1024:.0f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
