@@ -67,6 +67,7 @@ class Due:
     difficulty: str | None
     grace: timedelta
     question_kind: str | None = None  # open | output; None: any
+    days_off: frozenset[date] = frozenset()  # a schedule's skips, a member's away days
 
     def local_due(self, day: date) -> datetime:
         """The aware moment this is due on local `day`."""
@@ -74,7 +75,7 @@ class Due:
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(self.timezone))
 
     def runs_on(self, day: date) -> bool:
-        return WEEKDAYS[day.weekday()] in self.weekdays
+        return WEEKDAYS[day.weekday()] in self.weekdays and day not in self.days_off
 
     def latest_due(self, now: datetime) -> tuple[date, datetime] | None:
         """The most recent due moment at or before `now` (aware UTC), within a week."""
@@ -139,6 +140,10 @@ class Scheduler:
     async def load(self) -> list[Due]:
         """Every active schedule and subscription whose platform has an adapter."""
         items: list[Due] = []
+        off: dict[tuple[str, int], set[date]] = {}
+        for row in await self.store.all_days_off(since=self._now().date() - timedelta(days=8)):
+            key = ("channel", row.schedule_id) if row.schedule_id else ("dm", row.member_id)
+            off.setdefault(key, set()).add(row.day)  # type: ignore[arg-type]
         for row in await self.store.all_schedules():
             if row.paused or row.platform not in self.adapters:
                 continue
@@ -157,6 +162,7 @@ class Scheduler:
                     difficulty=row.difficulty,
                     grace=timedelta(minutes=row.grace_minutes),
                     question_kind=row.kind,
+                    days_off=frozenset(off.get(("channel", row.id), ())),
                 )
             )
         for row in await self.store.all_subscriptions():
@@ -177,6 +183,7 @@ class Scheduler:
                     topics=split_list(row.topics),
                     difficulty=None,
                     grace=timedelta(minutes=DM_GRACE_MINUTES),
+                    days_off=frozenset(off.get(("dm", row.member_id), ())),
                 )
             )
         return items

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -41,7 +42,9 @@ KINDS = {
     "weekdays": "mon-fri",
     "boolean": "flag",
     "question": "question-id",
+    "dates": "YYYY-MM-DD[..YYYY-MM-DD]|clear",
 }
+MAX_DATE_SPAN = 62  # days in one `schedule skip` range: a holiday season, not a year
 
 
 @dataclass(frozen=True)
@@ -236,7 +239,32 @@ def _question(option: Option, text: str, bank: Bank) -> str:
     return word
 
 
+def _dates(option: Option, text: str, bank: Bank) -> tuple[date, ...]:
+    """`2026-12-24`, `2026-12-24..2026-12-26` (commas join several); `clear` is none."""
+    text = "".join(text.split()).lower()
+    if text in ("clear", "none", "off"):
+        return ()
+    days: set[date] = set()
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("..")
+        try:
+            start = date.fromisoformat(first)
+            end = date.fromisoformat(last) if last else start
+        except ValueError:
+            raise Refusal(
+                f"`{part[:30]}` is not a date; use `YYYY-MM-DD` or a range "
+                "`2026-12-24..2026-12-26`, or `clear`."
+            ) from None
+        if end < start or (end - start).days >= MAX_DATE_SPAN:
+            raise Refusal(f"A range runs forward and spans at most {MAX_DATE_SPAN} days.")
+        days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    if not days:
+        raise Refusal("Give a date `YYYY-MM-DD`, a range `2026-12-24..2026-12-26`, or `clear`.")
+    return tuple(sorted(days))
+
+
 CONVERTERS = {
+    "dates": _dates,
     "question": _question,
     "choice": _choice,
     "difficulty": _difficulty,

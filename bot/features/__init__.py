@@ -15,6 +15,7 @@ def install_all(engine: Engine) -> Engine:
     """Install every shipped feature, in the order help lists them."""
     from bot.features.account import Account
     from bot.features.ai_review import AiReview
+    from bot.features.away import Away
     from bot.features.help import Help
     from bot.features.history import History
     from bot.features.mock import Mock
@@ -31,6 +32,7 @@ def install_all(engine: Engine) -> Engine:
     engine.install("history", History(kit))
     engine.install("account", Account(kit))
     engine.install("subscriptions", Subscriptions(kit))
+    engine.install("away", Away(kit))
     engine.install("ai_review", AiReview(kit))
     engine.install("help", Help(engine.registry))
     engine.install("mock", Mock(kit))

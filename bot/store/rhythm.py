@@ -1,0 +1,160 @@
+"""Team rhythm: days off that do not count against streaks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, or_, select, update
+
+from bot.store.records import Record, StatsRecord
+from bot.store.schema import days_off, member_stats
+from bot.store.transactions import Transactions, Tx
+
+
+@dataclass(frozen=True, slots=True)
+class DayOff(Record):
+    """One day that does not count against streaks: a schedule's or a member's."""
+
+    server_id: int | None
+    schedule_id: int | None
+    member_id: int | None
+    day: date
+
+
+def _off_for(server_ids: Iterable[int], member_ids: Iterable[int]) -> object:
+    """Rows that are days off for members of `server_ids` (skips) or `member_ids` (away)."""
+    return or_(
+        (days_off.c.server_id.in_(set(server_ids))) & days_off.c.member_id.is_(None),
+        days_off.c.member_id.in_(set(member_ids)),
+    )
+
+
+async def days_off_in(
+    tx: Tx, pairs: Iterable[tuple[int, int]], since: date
+) -> dict[tuple[int, int], frozenset[date]]:
+    """Each (server, member)'s days off after `since`: the server's skips and their away days."""
+    wanted = set(pairs)
+    if not wanted:
+        return {}
+    rows = await tx.all(
+        DayOff,
+        select(days_off).where(
+            days_off.c.day > since, _off_for({s for s, _ in wanted}, {m for _, m in wanted})
+        ),
+    )
+    found: dict[tuple[int, int], set[date]] = {pair: set() for pair in wanted}
+    for row in rows:
+        for server_id, member_id in wanted:
+            if row.member_id == member_id or (row.member_id is None and row.server_id == server_id):
+                found[(server_id, member_id)].add(row.day)
+    return {pair: frozenset(days) for pair, days in found.items()}
+
+
+class Rhythm(Transactions):
+    """Days off: a schedule's skips and members' away days."""
+
+    # Days off ---------------------------------------------------------------------------------
+
+    async def add_days_off(
+        self,
+        days: Iterable[date],
+        *,
+        now: datetime,
+        server_id: int | None = None,
+        schedule_id: int | None = None,
+        member_id: int | None = None,
+    ) -> int:
+        """Store days off (a schedule's skips, or a member's away days); return how many
+        were new."""
+        rows = [
+            {
+                "server_id": server_id,
+                "schedule_id": schedule_id,
+                "member_id": member_id,
+                "day": day,
+                "created_at": now,
+            }
+            for day in sorted(set(days))
+        ]
+        if not rows:
+            return 0
+        added = 0
+        async with self.write() as tx:
+            for row in rows:
+                result = await tx.conn.execute(
+                    tx.insert(days_off).values(**row).on_conflict_do_nothing()
+                )
+                added += result.rowcount or 0
+        return added
+
+    async def clear_days_off(
+        self,
+        *,
+        schedule_id: int | None = None,
+        member_id: int | None = None,
+        since: date | None = None,
+    ) -> int:
+        """Remove a schedule's or a member's days off (from `since` on); return how many."""
+        owner = (
+            days_off.c.schedule_id == schedule_id
+            if schedule_id is not None
+            else days_off.c.member_id == member_id
+        )
+        query = delete(days_off).where(owner)
+        if since is not None:
+            query = query.where(days_off.c.day >= since)
+        async with self.write() as tx:
+            return (await tx.conn.execute(query)).rowcount or 0
+
+    async def days_off_of(
+        self, *, schedule_id: int | None = None, member_id: int | None = None
+    ) -> list[date]:
+        """A schedule's skip dates or a member's away days, in order."""
+        owner = (
+            days_off.c.schedule_id == schedule_id
+            if schedule_id is not None
+            else days_off.c.member_id == member_id
+        )
+        async with self.read() as tx:
+            result = await tx.conn.execute(select(days_off.c.day).where(owner).order_by("day"))
+            return list(result.scalars())
+
+    async def days_off_for(
+        self, pairs: Iterable[tuple[int, int]], since: date
+    ) -> dict[tuple[int, int], frozenset[date]]:
+        async with self.read() as tx:
+            return await days_off_in(tx, pairs, since)
+
+    async def all_days_off(self, since: date) -> list[DayOff]:
+        """Every day off after `since` (for the scheduler: posts skipped, DMs silenced)."""
+        async with self.read() as tx:
+            return await tx.all(DayOff, select(days_off).where(days_off.c.day > since))
+
+    async def stats_touched_by(
+        self, *, server_id: int | None = None, member_id: int | None = None
+    ) -> list[StatsRecord]:
+        """The streak rows a change of days off may move: a server's, or a member's."""
+        where = (
+            member_stats.c.server_id == server_id
+            if server_id is not None
+            else member_stats.c.member_id == member_id
+        )
+        async with self.read() as tx:
+            return await tx.all(
+                StatsRecord, select(member_stats).where(where, member_stats.c.last_day.is_not(None))
+            )
+
+    async def set_alive_until(self, rows: list[tuple[int, int, date | None]]) -> None:
+        """Write recomputed `alive_until` values: (server, member, day)."""
+        async with self.write() as tx:
+            for server_id, member_id, day in rows:
+                await tx.conn.execute(
+                    update(member_stats)
+                    .where(
+                        member_stats.c.server_id == server_id,
+                        member_stats.c.member_id == member_id,
+                    )
+                    .values(alive_until=day)
+                )
