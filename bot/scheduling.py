@@ -33,7 +33,7 @@ from tenacity import (
 
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.clock import utcnow
-from bot.engine.core import Engine
+from bot.engine.core import CLAIM_TIMEOUT, Engine
 from bot.engine.messages import Delivery, Refusal, Reply
 from bot.engine.options import WEEKDAYS
 from bot.engine.registry import Job
@@ -42,7 +42,6 @@ from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
 POST_ATTEMPTS = 5
 RECORD_ATTEMPTS = 4  # writes of "posted" after a successful send
@@ -267,12 +266,21 @@ class Scheduler:
         adapter = self.adapters.get(delivery.platform)
         if adapter is None:
             return 0
+
+        async def send() -> None:
+            limiter = self.limiters.get(delivery.platform)
+            if limiter is not None:
+                await limiter.acquire()
+            if delivery.user_ref is not None:
+                await adapter.send_direct(delivery.user_ref, delivery.reply)
+            else:
+                await adapter.post(delivery.channel_id, delivery.reply)
+
         try:
-            await adapter.post(delivery.channel_id, delivery.reply)
+            return int(await self.engine.send_once(delivery, send, owner=self.owner))
         except Exception as exc:
             log.warning("could not post to %s: %s", delivery.label or delivery.channel_id, exc)
             return 0
-        return 1
 
     # Posting ------------------------------------------------------------------------------
 

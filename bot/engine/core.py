@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.clock import utcnow
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[], Awaitable[None]]
 PUBLIC_COOLDOWN = 10.0  # seconds between one member's public posts of the same command
+CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 
 
 class Observer(Protocol):
@@ -247,6 +248,29 @@ class Engine:
     async def home(self, actor: Actor) -> Reply:
         """The member's overview (streak, freezes, recent answers, a practice button)."""
         return await self.registry.features["progress"].home(actor)
+
+    async def send_once(
+        self, delivery: Delivery, send: Callable[[], Awaitable[Any]], *, owner: str
+    ) -> bool:
+        """Send a job's delivery; one marked `once` is claimed first and marked sent after,
+        as daily posts are, so that it goes out once across restarts and instances. A failed
+        send gives the claim back (it is tried again) and raises."""
+        if delivery.once is None:
+            await send()
+            return True
+        name, day = delivery.once
+        now = self.clock()
+        if not await self.store.claim_send(
+            name, day, owner=owner, now=now, stale=now - CLAIM_TIMEOUT
+        ):
+            return False
+        try:
+            await send()
+        except BaseException:
+            await self.store.release_send(name, day, owner=owner)
+            raise
+        await self.store.mark_sent(name, day, now=self.clock())
+        return True
 
     async def run_jobs(self) -> list[Delivery]:
         """Run every registered job once; what they want posted, in order."""

@@ -22,6 +22,7 @@ def install_all(engine: Engine) -> Engine:
     from bot.features.practice import Practice
     from bot.features.practice.hints import Hints
     from bot.features.progress import Progress
+    from bot.features.reminders import Reminders
     from bot.features.schedules import Schedules
     from bot.features.subscriptions import Subscriptions
 
@@ -32,6 +33,7 @@ def install_all(engine: Engine) -> Engine:
     engine.install("history", History(kit))
     engine.install("account", Account(kit))
     engine.install("subscriptions", Subscriptions(kit))
+    engine.install("reminders", Reminders(kit))
     engine.install("away", Away(kit))
     engine.install("ai_review", AiReview(kit))
     engine.install("help", Help(engine.registry))

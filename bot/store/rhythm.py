@@ -1,15 +1,23 @@
-"""Team rhythm: days off that do not count against streaks."""
+"""Team rhythm: days off, streak reminders and once-only sends."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from bot.store.records import Record, StatsRecord
-from bot.store.schema import days_off, member_stats
+from bot.store.schema import (
+    days_off,
+    member_stats,
+    members,
+    reminders,
+    sends,
+    servers,
+)
 from bot.store.transactions import Transactions, Tx
 
 
@@ -21,6 +29,36 @@ class DayOff(Record):
     schedule_id: int | None
     member_id: int | None
     day: date
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderEntry(Record):
+    """A member's reminder with what sending needs: platform, ids, timezones, streak."""
+
+    server_id: int
+    member_id: int
+    time_of_day: str
+    platform: str
+    default_timezone: str | None
+    member_ref: str
+    member_timezone: str | None
+    current_streak: int | None
+    longest_streak: int | None
+    freezes: int | None
+    last_day: date | None
+
+
+def _member_streak() -> tuple[Any, ...]:
+    """A member's platform id, the timezones that set their day, and their streak."""
+    return (
+        members.c.external_id.label("member_ref"),
+        members.c.timezone.label("member_timezone"),
+        servers.c.default_timezone,
+        member_stats.c.current_streak,
+        member_stats.c.longest_streak,
+        member_stats.c.freezes,
+        member_stats.c.last_day,
+    )
 
 
 def _off_for(server_ids: Iterable[int], member_ids: Iterable[int]) -> object:
@@ -53,7 +91,7 @@ async def days_off_in(
 
 
 class Rhythm(Transactions):
-    """Days off: a schedule's skips and members' away days."""
+    """Days off, reminders and once-only sends."""
 
     # Days off ---------------------------------------------------------------------------------
 
@@ -158,3 +196,97 @@ class Rhythm(Transactions):
                     )
                     .values(alive_until=day)
                 )
+
+    # Reminders --------------------------------------------------------------------------------
+
+    async def save_reminder(
+        self, server_id: int, member_id: int, time_of_day: str, *, now: datetime
+    ) -> None:
+        async with self.write() as tx:
+            await tx.upsert_returning(
+                reminders,
+                {"server_id": server_id, "member_id": member_id, "time_of_day": time_of_day},
+                ("server_id", "member_id"),
+                {"created_at": now},
+            )
+
+    async def delete_reminder(self, server_id: int, member_id: int) -> bool:
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                delete(reminders).where(
+                    reminders.c.server_id == server_id, reminders.c.member_id == member_id
+                )
+            )
+            return bool(result.rowcount)
+
+    async def all_reminders(self) -> list[ReminderEntry]:
+        """Every reminder, with its member's platform id, timezones and streak."""
+        async with self.read() as tx:
+            return await tx.all(
+                ReminderEntry,
+                select(reminders, servers.c.platform, *_member_streak())
+                .join(servers, servers.c.id == reminders.c.server_id)
+                .join(members, members.c.id == reminders.c.member_id)
+                .outerjoin(
+                    member_stats,
+                    (member_stats.c.server_id == reminders.c.server_id)
+                    & (member_stats.c.member_id == reminders.c.member_id),
+                )
+                .order_by(reminders.c.server_id, reminders.c.member_id),
+            )
+
+    # Once-only sends: the same claim as the daily posts' ------------------------------------
+
+    async def claim_send(
+        self, name: str, day: date, *, owner: str, now: datetime, stale: datetime
+    ) -> bool:
+        """Take the right to send `name` on `day`; False if sent, or claimed since `stale`."""
+        async with self.write() as tx:
+            await tx.conn.execute(
+                tx.insert(sends).values(name=name, day=day).on_conflict_do_nothing()
+            )
+            result = await tx.conn.execute(
+                update(sends)
+                .where(
+                    sends.c.name == name,
+                    sends.c.day == day,
+                    sends.c.sent_at.is_(None),
+                    sends.c.claimed_by.is_(None) | (sends.c.claimed_at < stale),
+                )
+                .values(claimed_by=owner, claimed_at=now)
+            )
+            return result.rowcount == 1
+
+    async def release_send(self, name: str, day: date, *, owner: str) -> None:
+        """Give a claim back after a failed send, so that it is tried again."""
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(sends)
+                .where(sends.c.name == name, sends.c.day == day, sends.c.claimed_by == owner)
+                .values(claimed_by=None, claimed_at=None)
+            )
+
+    async def mark_sent(self, name: str, day: date, *, now: datetime) -> None:
+        async with self.write() as tx:
+            await tx.conn.execute(
+                update(sends).where(sends.c.name == name, sends.c.day == day).values(sent_at=now)
+            )
+
+    async def sends_done(self, keys: list[tuple[str, date]]) -> set[tuple[str, date]]:
+        """Which (name, day) have been sent already (to skip them without a claim)."""
+        if not keys:
+            return set()
+        async with self.read() as tx:
+            result = await tx.conn.execute(
+                select(sends.c.name, sends.c.day).where(
+                    sends.c.name.in_({n for n, _ in keys}),
+                    sends.c.day.in_({d for _, d in keys}),
+                    sends.c.sent_at.is_not(None),
+                )
+            )
+            return {(name, day) for name, day in result} & set(keys)
+
+    async def sent_count(self, name: str) -> int:
+        async with self.read() as tx:
+            query = select(func.count()).where(sends.c.name == name, sends.c.sent_at.is_not(None))
+            return (await tx.conn.execute(query)).scalar_one()
