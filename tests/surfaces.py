@@ -80,6 +80,8 @@ async def surfaces(
             )
             discord = DiscordAdapter(engine=engine, settings=discord_settings, ready_timeout=20)
             slack = SlackAdapter(engine=engine, settings=slack_settings)
+            engine.attach("discord", discord)
+            engine.attach("slack", slack)
             app = web.Application()
             app.add_routes(slack.routes())
             runner = web.AppRunner(app)

@@ -20,6 +20,7 @@ from bot.engine.actors import Actor, Place, resolve
 from bot.engine.advice import Advisor
 from bot.engine.content import Bank
 from bot.engine.messages import Action, Delivery, Refusal, Reply
+from bot.engine.ports import RolePort
 from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
 from bot.store.store import Store
 
@@ -67,6 +68,13 @@ class Kit:
     ai_member_seconds: int = 60  # between two AI reviews of one member
     # Told after any change to what the scheduler posts (it reloads its jobs).
     listeners: list[Listener] = field(default_factory=list)
+    # Platforms' extra capabilities by platform name (`bot.engine.ports`), e.g. roles.
+    ports: dict[str, Any] = field(default_factory=dict)
+
+    def roles(self, platform: str) -> RolePort | None:
+        """The platform's roles, if it has any."""
+        port = self.ports.get(platform)
+        return port if isinstance(port, RolePort) and port.has_roles else None
 
     async def place(self, actor: Actor) -> Place:
         return await resolve(self.store, actor, default_timezone=self.default_timezone)
@@ -113,6 +121,10 @@ class Engine:
         self.observer = self.kit.observer
         self.registry = Registry(bank)
         self._last_public: dict[tuple[str, str, str, str], float] = {}  # cooldowns
+
+    def attach(self, platform: str, port: Any) -> None:
+        """Offer a platform's extra capabilities (an adapter with roles) to the features."""
+        self.kit.ports[platform] = port
 
     def install(self, name: str, feature: Any) -> None:
         """Add a feature: its commands, actions and jobs join the registry."""

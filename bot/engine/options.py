@@ -33,6 +33,7 @@ KINDS = {
     "integer": "number",
     "choice": "choice",
     "member": "@member",
+    "role": "@role",
     "topic": "topic",
     "topics": "topic,topic",
     "difficulty": "easy|medium|hard",
@@ -47,6 +48,16 @@ KINDS = {
 MAX_DATE_SPAN = 62  # days in one `schedule skip` range: a holiday season, not a year
 
 
+def _mention(text: str, opener: str) -> tuple[str, str | None]:
+    """A mention opened by `opener` (`<@123>`, `<@U1|ann>`, `<@&123>`) as (id, name);
+    any other word as itself without a leading `@`."""
+    text = text.strip()
+    if text.startswith(opener) and text.endswith(">"):
+        ref, _, name = text[len(opener) : -1].lstrip("!").partition("|")
+        return ref, name.strip() or None
+    return text.lstrip("@"), None
+
+
 @dataclass(frozen=True)
 class MemberArg:
     """A member named in a command: their platform id and, when known, their display name."""
@@ -58,11 +69,24 @@ class MemberArg:
     def parse(cls, text: str) -> MemberArg:
         """`<@123>`, `<@U1|ann>`, `@ann` or `ann`. Adapters write users they know as
         `<@id|display name>` so that the engine can name someone new to the bot."""
-        text = text.strip()
-        if text.startswith("<@") and text.endswith(">"):
-            ref, _, name = text[2:-1].lstrip("!").partition("|")
-            return cls(ref, name.strip() or None)
-        return cls(text.lstrip("@"), None)
+        return cls(*_mention(text, "<@"))
+
+
+@dataclass(frozen=True)
+class RoleArg:
+    """A role named in a command: its platform id (Discord's `<@&id>`) and name if known."""
+
+    id: str
+    name: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> RoleArg:
+        """`<@&123>` or `123`; anything else is kept as typed (the platform may refuse it)."""
+        return cls(*_mention(text, "<@&"))
+
+    @property
+    def is_id(self) -> bool:
+        return self.id.isdigit()
 
 
 @dataclass(frozen=True)
@@ -129,6 +153,8 @@ def coerce(option: Option, value: Any, bank: Bank) -> Any:
     kind = option.kind
     if kind == "member":
         return value if isinstance(value, MemberArg) else MemberArg.parse(str(value))
+    if kind == "role":
+        return value if isinstance(value, RoleArg) else RoleArg.parse(str(value))
     if kind == "boolean":
         return _boolean(option, value)
     if kind in ("integer", "duration"):

@@ -23,6 +23,7 @@ def install_all(engine: Engine) -> Engine:
     from bot.features.practice.hints import Hints
     from bot.features.progress import Progress
     from bot.features.reminders import Reminders
+    from bot.features.roles import Roles
     from bot.features.schedules import Schedules
     from bot.features.subscriptions import Subscriptions
 
@@ -39,6 +40,7 @@ def install_all(engine: Engine) -> Engine:
     engine.install("help", Help(engine.registry))
     engine.install("mock", Mock(kit))
     engine.install("schedules", Schedules(kit))
+    engine.install("roles", Roles(kit))
     return engine
 
 

@@ -1,4 +1,4 @@
-"""Team rhythm: days off, streak reminders and once-only sends."""
+"""Team rhythm: days off, streak reminders, once-only sends and milestone roles."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from bot.store.schema import (
     days_off,
     member_stats,
     members,
+    milestone_roles,
     reminders,
+    role_grants,
     sends,
     servers,
 )
@@ -46,6 +48,30 @@ class ReminderEntry(Record):
     longest_streak: int | None
     freezes: int | None
     last_day: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleHolder(Record):
+    """A member's streak on a server with milestone roles, and their platform id."""
+
+    server_id: int
+    member_id: int
+    member_ref: str
+    member_timezone: str | None
+    default_timezone: str | None
+    current_streak: int
+    longest_streak: int
+    freezes: int
+    last_day: date | None
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone(Record):
+    """A streak length and the role it earns on a server."""
+
+    days: int
+    role_ref: str
+    role_name: str | None
 
 
 def _member_streak() -> tuple[Any, ...]:
@@ -91,7 +117,7 @@ async def days_off_in(
 
 
 class Rhythm(Transactions):
-    """Days off, reminders and once-only sends."""
+    """Days off, reminders, once-only sends and milestone roles."""
 
     # Days off ---------------------------------------------------------------------------------
 
@@ -290,3 +316,93 @@ class Rhythm(Transactions):
         async with self.read() as tx:
             query = select(func.count()).where(sends.c.name == name, sends.c.sent_at.is_not(None))
             return (await tx.conn.execute(query)).scalar_one()
+
+    # Milestone roles --------------------------------------------------------------------------
+
+    async def set_milestone_role(
+        self, server_id: int, days: int, role: tuple[str, str | None], *, set_by: str | None
+    ) -> None:
+        """Map a streak of `days` to `role` (platform id, name) on a server."""
+        values = {"server_id": server_id, "days": days, "role_ref": role[0]}
+        async with self.write() as tx:
+            await tx.upsert_returning(
+                milestone_roles,
+                {**values, "role_name": (role[1] or "")[:100] or None, "set_by": set_by},
+                ("server_id", "days"),
+                {},
+            )
+
+    async def milestone_roles(self, server_id: int) -> list[Milestone]:
+        """A server's milestones, by days."""
+        async with self.read() as tx:
+            return await tx.all(
+                Milestone,
+                select(milestone_roles)
+                .where(milestone_roles.c.server_id == server_id)
+                .order_by(milestone_roles.c.days),
+            )
+
+    async def milestones_on(self, platform: str) -> list[tuple[str, Milestone]]:
+        """Every milestone of the platform's servers, with the server's platform id."""
+        async with self.read() as tx:
+            result = await tx.conn.execute(
+                select(servers.c.external_id, milestone_roles)
+                .join(servers, servers.c.id == milestone_roles.c.server_id)
+                .where(servers.c.platform == platform)
+                .order_by(servers.c.external_id, milestone_roles.c.days)
+            )
+            return [(row.external_id, Milestone.from_row(row)) for row in result]
+
+    async def clear_milestone_roles(self, server_id: int) -> int:
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                delete(milestone_roles).where(milestone_roles.c.server_id == server_id)
+            )
+            return result.rowcount or 0
+
+    async def servers_with_roles(self, platform: str) -> list[tuple[int, str]]:
+        """(server id, platform id) of servers with milestone roles or roles still granted."""
+        configured = select(milestone_roles.c.server_id).union(select(role_grants.c.server_id))
+        async with self.read() as tx:
+            result = await tx.conn.execute(
+                select(servers.c.id, servers.c.external_id).where(
+                    servers.c.platform == platform, servers.c.id.in_(configured)
+                )
+            )
+            return [(server_id, ref) for server_id, ref in result]
+
+    async def role_holders(self, server_id: int) -> list[RoleHolder]:
+        """Every member with a streak row on the server, with their platform id."""
+        async with self.read() as tx:
+            return await tx.all(
+                RoleHolder,
+                select(member_stats.c.server_id, member_stats.c.member_id, *_member_streak())
+                .join(members, members.c.id == member_stats.c.member_id)
+                .join(servers, servers.c.id == member_stats.c.server_id)
+                .where(member_stats.c.server_id == server_id),
+            )
+
+    async def granted_roles(self, server_id: int) -> dict[tuple[int, str], str]:
+        """(member id, role) -> member's platform id, for roles the bot granted here."""
+        async with self.read() as tx:
+            result = await tx.conn.execute(
+                select(role_grants.c.member_id, role_grants.c.role_ref, members.c.external_id)
+                .join(members, members.c.id == role_grants.c.member_id)
+                .where(role_grants.c.server_id == server_id)
+            )
+            return {(member_id, role): ref for member_id, role, ref in result}
+
+    async def record_grant(
+        self, server_id: int, member_id: int, role_ref: str, *, granted: bool, now: datetime
+    ) -> None:
+        """Remember a role granted (or forget one removed)."""
+        key = {"server_id": server_id, "member_id": member_id, "role_ref": role_ref}
+        async with self.write() as tx:
+            if granted:
+                await tx.conn.execute(
+                    tx.insert(role_grants).values(**key, granted_at=now).on_conflict_do_nothing()
+                )
+            else:
+                await tx.conn.execute(
+                    delete(role_grants).where(*(role_grants.c[k] == v for k, v in key.items()))
+                )
