@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
+from bot.store.posts import claim, unclaim
 from bot.store.records import Record, StatsRecord
 from bot.store.schema import (
     days_off,
@@ -266,30 +267,21 @@ class Rhythm(Transactions):
     async def claim_send(
         self, name: str, day: date, *, owner: str, now: datetime, stale: datetime
     ) -> bool:
-        """Take the right to send `name` on `day`; False if sent, or claimed since `stale`."""
+        """Take the right to send `name` on `day`, as a daily post is claimed; False if it
+        was sent, or claimed since `stale`."""
         async with self.write() as tx:
             await tx.conn.execute(
                 tx.insert(sends).values(name=name, day=day).on_conflict_do_nothing()
             )
-            result = await tx.conn.execute(
-                update(sends)
-                .where(
-                    sends.c.name == name,
-                    sends.c.day == day,
-                    sends.c.sent_at.is_(None),
-                    sends.c.claimed_by.is_(None) | (sends.c.claimed_at < stale),
-                )
-                .values(claimed_by=owner, claimed_at=now)
-            )
-            return result.rowcount == 1
+            key = (sends.c.name == name, sends.c.day == day)
+            taken = claim(sends, *key, done="sent_at", owner=owner, now=now, stale=stale)
+            return (await tx.conn.execute(taken)).rowcount == 1
 
     async def release_send(self, name: str, day: date, *, owner: str) -> None:
         """Give a claim back after a failed send, so that it is tried again."""
         async with self.write() as tx:
             await tx.conn.execute(
-                update(sends)
-                .where(sends.c.name == name, sends.c.day == day, sends.c.claimed_by == owner)
-                .values(claimed_by=None, claimed_at=None)
+                unclaim(sends, sends.c.name == name, sends.c.day == day, owner=owner)
             )
 
     async def mark_sent(self, name: str, day: date, *, now: datetime) -> None:
@@ -311,11 +303,6 @@ class Rhythm(Transactions):
                 )
             )
             return {(name, day) for name, day in result} & set(keys)
-
-    async def sent_count(self, name: str) -> int:
-        async with self.read() as tx:
-            query = select(func.count()).where(sends.c.name == name, sends.c.sent_at.is_not(None))
-            return (await tx.conn.execute(query)).scalar_one()
 
     # Milestone roles --------------------------------------------------------------------------
 
