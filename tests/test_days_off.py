@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
 
 from bot.adapters.transcript import Transcript
+from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.days_off import away_left, quarter_of
 from bot.features.practice.recount import check
 from bot.scheduling import Scheduler
 from tests.conftest import Clock
+from tests.fakes.discord_server import User
 from tests.fakes.recording import RecordingAdapter
+from tests.surfaces import surfaces
+
+ANSWER = "A thread pool reuses worker threads."
 
 
 def chat_for(engine: Engine) -> Transcript:
@@ -21,7 +27,7 @@ def chat_for(engine: Engine) -> Transcript:
 
 async def practise(chat: Transcript, user: str = "ann") -> None:
     await chat.say(user, "today")
-    await chat.say(user, "answer A thread pool reuses worker threads.")
+    await chat.say(user, f"answer {ANSWER}")
     chat.expect("Answer saved")
 
 
@@ -143,3 +149,41 @@ async def test_no_post_on_skip_days_and_no_dm_while_away(engine, clock, schedule
     clock.now = datetime(2026, 3, 12, 9, 0)
     assert await sched.fire("09:00", "UTC") == 2  # the channel's post and Ann's DM
     assert sorted(r.kind for r in adapter.records) == ["direct", "post"]
+
+
+async def test_days_off_on_discord_slack_and_the_console(tmp_path):
+    clock = Clock(datetime(2026, 3, 10, 12, 0))  # Tue
+    async with surfaces(tmp_path, clock=clock) as s:
+        fake = s.discord
+        boss, ann = fake.user("boss", manage_guild=True), fake.user("ann")
+
+        async def slash(*path: str, user: User, **options: object) -> str:
+            interaction = fake.slash(*path, user=user, **options)
+            return (await asyncio.to_thread(fake.reply, interaction)).text
+
+        def on_discord(user: User, **extra: bool) -> Actor:
+            return Actor("discord", fake.guild_id, fake.channel_id, user.id, user.name, **extra)
+
+        await s.engine.run_text(on_discord(boss, is_admin=True), "schedule set 09:00 UTC")
+        for run in (
+            lambda text: s.engine.run_text(on_discord(ann), text),
+            s.slack_says,
+            s.console.handle,
+        ):
+            await run("today")
+            assert "Answer saved" in str(await run(f"answer {ANSWER}"))
+        # Discord: the admin skips Wed and Thu for the whole server.
+        said = await slash("schedule", "skip", user=boss, dates="2026-03-11..2026-03-12")
+        assert "No post on Wed 11 Mar – Thu 12 Mar 2026" in said
+        assert "Only admins" in await slash("schedule", "skip", user=ann, dates="clear")
+        # Slack: away, back, away again; the console: away.
+        assert "Enjoy the time off" in await s.slack_says("away 3")
+        assert "3 days off given back" in await s.slack_says("back")
+        assert "Tue 10 Mar – Thu 12 Mar 2026" in await s.slack_says("away 3")
+        assert "Enjoy the time off" in await s.console.handle("away 3")
+        assert "Enjoy the time off" in await slash("away", user=ann, days=1)
+        assert "1 day off given back" in await slash("away", user=ann, back=True)
+        clock.now += timedelta(days=3)  # Fri 13 Mar: Wed and Thu were off for all three
+        assert "**1** day streak. Practise today" in await slash("streak", user=ann)
+        assert "*1* day streak. Practise today" in await s.slack_says("streak")
+        assert "1 day streak. Practise today" in await s.console.handle("streak")
