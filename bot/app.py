@@ -99,6 +99,8 @@ async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
             loop.add_signal_handler(sig, stop.set)
     async with services(settings) as svc:
         adapters = build_adapters(svc)
+        for adapter in adapters:  # what a platform can do beyond messages (Discord: roles)
+            svc.engine.attach(adapter.platform, adapter)
 
         async def ready() -> dict[str, bool]:
             checks = {"database": await _database_ok(svc.store), "content": len(svc.bank) > 0}

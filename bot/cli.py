@@ -34,6 +34,11 @@ def _parser() -> argparse.ArgumentParser:
         help="the Application ID (Developer Portal > General Information); "
         "default: asked of Discord with DISCORD_TOKEN",
     )
+    invite.add_argument(
+        "--roles",
+        action="store_true",
+        help="also ask for Manage Roles (only needed for milestone roles: `/prep roles set`)",
+    )
 
     console = sub.add_parser("console", help="practise in this terminal (no tokens needed)")
     console.add_argument("--db", type=Path, help="SQLite file to use instead of DATABASE_URL")
@@ -279,7 +284,7 @@ def _mock_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _invite_url(application_id: str | None) -> int:
+def _invite_url(application_id: str | None, *, roles: bool = False) -> int:
     from bot.adapters.discord_adapter import invite_url
 
     if not application_id:
@@ -298,7 +303,7 @@ def _invite_url(application_id: str | None) -> int:
     if not application_id.isdigit():
         print(f"{application_id!r} is not an Application ID (a number).", file=sys.stderr)
         return 2
-    print(invite_url(application_id))
+    print(invite_url(application_id, roles=roles))
     return 0
 
 
@@ -413,7 +418,7 @@ def _main(argv: list[str] | None) -> int:
         return _console(args)
     if args.command == "discord":
         if args.discord_command == "invite-url":
-            return _invite_url(args.application_id)
+            return _invite_url(args.application_id, roles=args.roles)
         _parser().parse_args(["discord", "--help"])
     if args.command == "doctor":
         from bot.doctor import report, run_checks

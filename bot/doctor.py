@@ -91,7 +91,43 @@ async def check_discord(settings: Settings, session: aiohttp.ClientSession) -> l
             Check(
                 "discord invite",
                 True,
-                f"no privileged intents needed; invite with {invite_url(str(app_id))}",
+                f"no privileged intents needed; invite with {invite_url(str(app_id))} "
+                "(milestone roles also need Manage Roles: `prepbot discord invite-url --roles`)",
+            )
+        )
+    checks += await check_discord_roles(settings, session, base, headers, str(me.get("id")))
+    return checks
+
+
+async def check_discord_roles(
+    settings: Settings,
+    session: aiohttp.ClientSession,
+    base: str,
+    headers: dict[str, str],
+    bot_id: str,
+) -> list[Check]:
+    """Each milestone role set with `roles set`: can the bot grant it?"""
+    from bot.adapters.discord_roles import fetch_problem
+    from bot.store.store import Store
+
+    store = Store.from_url(settings.database_url)
+    try:
+        milestones = await asyncio.wait_for(store.milestones_on("discord"), timeout=10)
+    except Exception:  # an empty or unreachable database: the database check says so
+        return []
+    finally:
+        await store.close()
+    checks = []
+    for guild, milestone in milestones:
+        name = f"@{milestone.role_name or milestone.role_ref}"
+        try:
+            problem = await fetch_problem(session, base, headers, guild, bot_id, milestone.role_ref)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            problem = f"cannot reach {base}: {type(exc).__name__}"
+        detail = f"{name} for {milestone.days}-day streaks on server {guild}"
+        checks.append(
+            Check(
+                "discord roles", problem is None, f"{detail}: {problem or 'the bot can grant it'}"
             )
         )
     return checks

@@ -33,7 +33,7 @@ from tenacity import (
 
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.clock import utcnow
-from bot.engine.core import Engine
+from bot.engine.core import CLAIM_TIMEOUT, Engine
 from bot.engine.messages import Delivery, Refusal, Reply
 from bot.engine.options import WEEKDAYS
 from bot.engine.registry import Job
@@ -42,7 +42,6 @@ from bot.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
 POST_ATTEMPTS = 5
 RECORD_ATTEMPTS = 4  # writes of "posted" after a successful send
@@ -67,6 +66,7 @@ class Due:
     difficulty: str | None
     grace: timedelta
     question_kind: str | None = None  # open | output; None: any
+    days_off: frozenset[date] = frozenset()  # a schedule's skips, a member's away days
 
     def local_due(self, day: date) -> datetime:
         """The aware moment this is due on local `day`."""
@@ -74,7 +74,7 @@ class Due:
         return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(self.timezone))
 
     def runs_on(self, day: date) -> bool:
-        return WEEKDAYS[day.weekday()] in self.weekdays
+        return WEEKDAYS[day.weekday()] in self.weekdays and day not in self.days_off
 
     def latest_due(self, now: datetime) -> tuple[date, datetime] | None:
         """The most recent due moment at or before `now` (aware UTC), within a week."""
@@ -139,6 +139,10 @@ class Scheduler:
     async def load(self) -> list[Due]:
         """Every active schedule and subscription whose platform has an adapter."""
         items: list[Due] = []
+        off: dict[tuple[str, int], set[date]] = {}
+        for row in await self.store.all_days_off(since=self._now().date() - timedelta(days=8)):
+            key = ("channel", row.schedule_id) if row.schedule_id else ("dm", row.member_id)
+            off.setdefault(key, set()).add(row.day)  # type: ignore[arg-type]
         for row in await self.store.all_schedules():
             if row.paused or row.platform not in self.adapters:
                 continue
@@ -157,6 +161,7 @@ class Scheduler:
                     difficulty=row.difficulty,
                     grace=timedelta(minutes=row.grace_minutes),
                     question_kind=row.kind,
+                    days_off=frozenset(off.get(("channel", row.id), ())),
                 )
             )
         for row in await self.store.all_subscriptions():
@@ -177,6 +182,7 @@ class Scheduler:
                     topics=split_list(row.topics),
                     difficulty=None,
                     grace=timedelta(minutes=DM_GRACE_MINUTES),
+                    days_off=frozenset(off.get(("dm", row.member_id), ())),
                 )
             )
         return items
@@ -260,12 +266,21 @@ class Scheduler:
         adapter = self.adapters.get(delivery.platform)
         if adapter is None:
             return 0
+
+        async def send() -> None:
+            limiter = self.limiters.get(delivery.platform)
+            if limiter is not None:
+                await limiter.acquire()
+            if delivery.user_ref is not None:
+                await adapter.send_direct(delivery.user_ref, delivery.reply)
+            else:
+                await adapter.post(delivery.channel_id, delivery.reply)
+
         try:
-            await adapter.post(delivery.channel_id, delivery.reply)
+            return int(await self.engine.send_once(delivery, send, owner=self.owner))
         except Exception as exc:
             log.warning("could not post to %s: %s", delivery.label or delivery.channel_id, exc)
             return 0
-        return 1
 
     # Posting ------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Surfaces:
     slack: FakeSlack
     slack_sender: SlackSender
     console: ConsoleAdapter
+    adapters: dict[str, Any] = field(default_factory=dict)  # the Discord and Slack adapters
 
     def discord_tree(self) -> dict[str, Any]:
         """The synced `/prep` command, as Discord received it."""
@@ -79,6 +80,8 @@ async def surfaces(
             )
             discord = DiscordAdapter(engine=engine, settings=discord_settings, ready_timeout=20)
             slack = SlackAdapter(engine=engine, settings=slack_settings)
+            engine.attach("discord", discord)
+            engine.attach("slack", slack)
             app = web.Application()
             app.add_routes(slack.routes())
             runner = web.AppRunner(app)
@@ -94,7 +97,8 @@ async def surfaces(
                 await discord.start()
                 await slack.start()
                 async with SlackSender(url=url, fake=fake_slack) as sender:
-                    yield Surfaces(engine, fake_discord, fake_slack, sender, console)
+                    adapters = {"discord": discord, "slack": slack}
+                    yield Surfaces(engine, fake_discord, fake_slack, sender, console, adapters)
             finally:
                 await slack.stop()
                 await discord.stop()

@@ -108,13 +108,15 @@ def test_dst_change_does_not_skip_or_double_a_day():
     assert first == second == date(2026, 11, 1)
 
 
-def reference(days: set[int], today: int) -> tuple[int, int, int]:
+def reference(
+    days: set[int], today: int, off: frozenset[int] = frozenset()
+) -> tuple[int, int, int]:
     """A day-by-day simulation, written independently of `record_day`.
 
     Walks every day from the first counted one to today: a counted day extends the run; the
     first missed day after a run is covered by a banked freeze (spent at once); a second
     missed day in a row breaks the run and refunds that freeze. Today, if not counted, is
-    still open and changes nothing.
+    still open and changes nothing. A day off that was not practised is skipped entirely.
     """
     current = longest = freezes = 0
     missed = 0
@@ -132,6 +134,8 @@ def reference(days: set[int], today: int) -> tuple[int, int, int]:
             if current % 7 == 0:
                 freezes = min(MAX_FREEZES, freezes + 1)
             longest = max(longest, current)
+        elif day in off:
+            continue
         elif day < today:
             missed += 1
             if missed == 1 and freezes > 0:
@@ -159,3 +163,56 @@ def test_incremental_rules_match_the_reference(days: set[int], extra: int):
         state = record_day(state, D0 + timedelta(days=offset))
     shown = view(state, D0 + timedelta(days=today))
     assert (shown.current, shown.longest, shown.freezes) == reference(days, today)
+
+
+def on(*offsets: int) -> frozenset[date]:
+    return frozenset(D0 + timedelta(days=n) for n in offsets)
+
+
+def test_days_off_are_neither_missed_nor_counted():
+    state = run([0, 1, 2])
+    off = on(3, 4, 5)  # e.g. `schedule skip` or `away 3`
+    shown = view(state, D0 + timedelta(days=6), off)
+    assert (shown.current, shown.freezes) == (3, 0)
+    after = record_day(state, D0 + timedelta(days=6), off)
+    assert (after.current, after.freezes) == (4, 0)
+    # Without the days off the same gap breaks it.
+    assert record_day(state, D0 + timedelta(days=6)).current == 1
+
+
+def test_days_off_spend_no_freeze_and_keep_the_streak_alive_longer():
+    state = run(list(range(7)))
+    assert state.freezes == 1
+    off = on(7, 8)
+    assert alive_until(state) == D0 + timedelta(days=8)
+    # Days 7 and 8 are off, day 9 may be open, day 10 is covered by the freeze.
+    assert alive_until(state, off) == D0 + timedelta(days=10)
+    after = record_day(state, D0 + timedelta(days=9), off)
+    assert (after.current, after.freezes) == (8, 1)
+    assert alive_until(run([0]), on(1, 2)) == D0 + timedelta(days=3)
+
+
+def test_practising_on_a_day_off_still_counts():
+    state = run([0])
+    after = record_day(state, D0 + timedelta(days=1), on(1))
+    assert after.current == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    days=st.sets(st.integers(min_value=0, max_value=40), max_size=30),
+    off=st.frozensets(st.integers(min_value=0, max_value=44), max_size=15),
+    extra=st.integers(min_value=0, max_value=4),
+)
+def test_rules_with_days_off_match_the_reference(days: set[int], off: frozenset[int], extra: int):
+    today = (max(days) if days else 0) + extra
+    dates = frozenset(D0 + timedelta(days=n) for n in off)
+    state = StreakState()
+    for offset in sorted(days):
+        state = record_day(state, D0 + timedelta(days=offset), dates)
+    shown = view(state, D0 + timedelta(days=today), dates)
+    assert (shown.current, shown.longest, shown.freezes) == reference(days, today, off)
+    if state.last_day is not None:
+        last = alive_until(state, dates)
+        assert view(state, last, dates).current == state.current
+        assert view(state, last + timedelta(days=1), dates).current == 0

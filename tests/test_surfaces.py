@@ -15,8 +15,14 @@ from tests.conftest import ROOT
 from tests.surfaces import surfaces
 
 # Discord's option types (https://discord.com/developers/docs/interactions/application-commands).
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER = 1, 2, 3, 4, 5, 6
-TYPES = {"member": USER, "integer": INTEGER, "duration": INTEGER, "boolean": BOOLEAN}
+SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, ROLE = 1, 2, 3, 4, 5, 6, 8
+TYPES = {
+    "member": USER,
+    "role": ROLE,
+    "integer": INTEGER,
+    "duration": INTEGER,
+    "boolean": BOOLEAN,
+}
 
 
 def sample_target(target: type | None) -> object:

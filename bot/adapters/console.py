@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
-from bot.engine.messages import Attachment, Reply
+from bot.engine.messages import Attachment, Delivery, Reply
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +102,7 @@ class ConsoleAdapter:
     async def handle(self, line: str) -> str:
         """Run one typed command and return what to print; never raises."""
         try:
-            # No scheduler runs here: the features' jobs (the mock-round clock) run first.
-            notices = [
-                self.render(delivery.reply)
-                for delivery in await self.engine.run_jobs()
-                if delivery.platform == self.actor.platform
-            ]
+            notices = await self.run_jobs()
             reply = await self.engine.run_text(self.actor, line, prefix="")
             if reply.form is not None:
                 text = await self._read_form()
@@ -117,6 +112,22 @@ class ConsoleAdapter:
         except Exception:
             log.exception("console command failed: %s", line.split(maxsplit=1)[:1])
             return "Something went wrong handling that; it is logged. Nothing you saved is lost."
+
+    async def run_jobs(self) -> list[str]:
+        """No scheduler runs here: the features' jobs (the mock-round clock, reminders) run
+        before each command; what they deliver to this user is printed, once."""
+        notices: list[str] = []
+        for delivery in await self.engine.run_jobs():
+            if delivery.platform != self.actor.platform:
+                continue
+            if delivery.user_ref not in (None, self.actor.user_id):
+                continue
+
+            async def show(delivery: Delivery = delivery) -> None:
+                notices.append(self.render(delivery.reply))
+
+            await self.engine.send_once(delivery, show, owner="console")
+        return notices
 
     async def run(self) -> None:
         self._print(BANNER)

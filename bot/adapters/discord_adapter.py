@@ -30,6 +30,7 @@ from bot.adapters.discord_client import (
 )
 from bot.adapters.discord_render import Outgoing, form_modal, form_values, notice, render_reply
 from bot.adapters.discord_response import SEE_BELOW, Response, _detached, _detached_kwargs
+from bot.adapters.discord_roles import DiscordRoles
 from bot.adapters.discord_tree import TreeBuilder
 from bot.config import Settings
 from bot.engine.actors import Actor
@@ -64,7 +65,7 @@ APOLOGY = "Something went wrong handling that; it is logged. Nothing you saved i
 FORM_AFTER_DEFER = "That took too long to open a form; please click the button again."
 
 
-class DiscordAdapter(Adapter):
+class DiscordAdapter(DiscordRoles, Adapter):
     """Translates Discord interactions into engine calls and engine replies into messages."""
 
     platform = "discord"

@@ -42,11 +42,12 @@ INVITE_PERMISSIONS = discord.Permissions(
 INVITE_SCOPES = ("bot", "applications.commands")
 
 
-def invite_url(application_id: str) -> str:
-    """The OAuth2 URL that adds the bot to a server with its commands and minimal permissions."""
-    return discord.utils.oauth_url(
-        application_id, permissions=INVITE_PERMISSIONS, scopes=INVITE_SCOPES
-    )
+def invite_url(application_id: str, *, roles: bool = False) -> str:
+    """The OAuth2 URL that adds the bot to a server with its commands and minimal permissions;
+    with `roles`, also Manage Roles (needed only for milestone roles)."""
+    permissions = discord.Permissions(INVITE_PERMISSIONS.value)
+    permissions.manage_roles = roles
+    return discord.utils.oauth_url(application_id, permissions=permissions, scopes=INVITE_SCOPES)
 
 
 def member_ranks(

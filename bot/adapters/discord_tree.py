@@ -15,7 +15,7 @@ from typing import Any, Literal, Optional
 import discord
 from discord import app_commands
 
-from bot.engine.options import MemberArg, Option, zones
+from bot.engine.options import MemberArg, Option, RoleArg, zones
 from bot.engine.registry import Command, Registry
 
 MAX_CHOICES = 25  # Discord's limit for option choices and autocomplete results
@@ -66,6 +66,8 @@ def annotation(option: Option) -> Any:
     """The Python annotation that makes discord.py declare the option's Discord type."""
     if option.kind == "member":
         return discord.User
+    if option.kind == "role":
+        return discord.Role
     if option.kind == "boolean":
         return bool
     if option.kind in ("integer", "duration") and option.low is not None:
@@ -80,13 +82,15 @@ def annotation(option: Option) -> Any:
 
 
 def typed_values(values: dict[str, Any]) -> dict[str, Any]:
-    """Discord's values as the engine takes them: members as `MemberArg`."""
+    """Discord's values as the engine takes them: members as `MemberArg`, roles as `RoleArg`."""
     typed = {}
     for name, value in values.items():
         if isinstance(value, app_commands.Choice):
             value = value.value
         if isinstance(value, discord.User | discord.Member):
             value = MemberArg(str(value.id), value.display_name)
+        if isinstance(value, discord.Role):
+            value = RoleArg(str(value.id), value.name)
         typed[name] = value
     return typed
 

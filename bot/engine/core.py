@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.clock import utcnow
@@ -20,6 +20,7 @@ from bot.engine.actors import Actor, Place, resolve
 from bot.engine.advice import Advisor
 from bot.engine.content import Bank
 from bot.engine.messages import Action, Delivery, Refusal, Reply
+from bot.engine.ports import RolePort
 from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
 from bot.store.store import Store
 
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[], Awaitable[None]]
 PUBLIC_COOLDOWN = 10.0  # seconds between one member's public posts of the same command
+CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 
 
 class Observer(Protocol):
@@ -66,6 +68,13 @@ class Kit:
     ai_member_seconds: int = 60  # between two AI reviews of one member
     # Told after any change to what the scheduler posts (it reloads its jobs).
     listeners: list[Listener] = field(default_factory=list)
+    # Platforms' extra capabilities by platform name (`bot.engine.ports`), e.g. roles.
+    ports: dict[str, Any] = field(default_factory=dict)
+
+    def roles(self, platform: str) -> RolePort | None:
+        """The platform's roles, if it has any."""
+        port = self.ports.get(platform)
+        return port if isinstance(port, RolePort) and port.has_roles else None
 
     async def place(self, actor: Actor) -> Place:
         return await resolve(self.store, actor, default_timezone=self.default_timezone)
@@ -112,6 +121,10 @@ class Engine:
         self.observer = self.kit.observer
         self.registry = Registry(bank)
         self._last_public: dict[tuple[str, str, str, str], float] = {}  # cooldowns
+
+    def attach(self, platform: str, port: Any) -> None:
+        """Offer a platform's extra capabilities (an adapter with roles) to the features."""
+        self.kit.ports[platform] = port
 
     def install(self, name: str, feature: Any) -> None:
         """Add a feature: its commands, actions and jobs join the registry."""
@@ -247,6 +260,29 @@ class Engine:
     async def home(self, actor: Actor) -> Reply:
         """The member's overview (streak, freezes, recent answers, a practice button)."""
         return await self.registry.features["progress"].home(actor)
+
+    async def send_once(
+        self, delivery: Delivery, send: Callable[[], Awaitable[Any]], *, owner: str
+    ) -> bool:
+        """Send a job's delivery; one marked `once` is claimed first and marked sent after,
+        as daily posts are, so that it goes out once across restarts and instances. A failed
+        send gives the claim back (it is tried again) and raises."""
+        if delivery.once is None:
+            await send()
+            return True
+        name, day = delivery.once
+        now = self.clock()
+        if not await self.store.claim_send(
+            name, day, owner=owner, now=now, stale=now - CLAIM_TIMEOUT
+        ):
+            return False
+        try:
+            await send()
+        except BaseException:
+            await self.store.release_send(name, day, owner=owner)
+            raise
+        await self.store.mark_sent(name, day, now=self.clock())
+        return True
 
     async def run_jobs(self) -> list[Delivery]:
         """Run every registered job once; what they want posted, in order."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
+from datetime import date
 from typing import Any
 
 ID_PREFIX = "prep"
@@ -191,3 +192,6 @@ class Delivery:
     channel_id: str
     reply: Reply
     label: str = ""  # for logs: what it is (e.g. "mock round 12")
+    user_ref: str | None = None  # a member's platform id: sent to them by direct message
+    # (name, local day): sent at most once, claimed in the database first like a daily post.
+    once: tuple[str, date] | None = None

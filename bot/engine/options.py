@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -32,6 +33,7 @@ KINDS = {
     "integer": "number",
     "choice": "choice",
     "member": "@member",
+    "role": "@role",
     "topic": "topic",
     "topics": "topic,topic",
     "difficulty": "easy|medium|hard",
@@ -41,7 +43,19 @@ KINDS = {
     "weekdays": "mon-fri",
     "boolean": "flag",
     "question": "question-id",
+    "dates": "YYYY-MM-DD[..YYYY-MM-DD]|clear",
 }
+MAX_DATE_SPAN = 62  # days in one `schedule skip` range: a holiday season, not a year
+
+
+def _mention(text: str, opener: str) -> tuple[str, str | None]:
+    """A mention opened by `opener` (`<@123>`, `<@U1|ann>`, `<@&123>`) as (id, name);
+    any other word as itself without a leading `@`."""
+    text = text.strip()
+    if text.startswith(opener) and text.endswith(">"):
+        ref, _, name = text[len(opener) : -1].lstrip("!").partition("|")
+        return ref, name.strip() or None
+    return text.lstrip("@"), None
 
 
 @dataclass(frozen=True)
@@ -55,11 +69,24 @@ class MemberArg:
     def parse(cls, text: str) -> MemberArg:
         """`<@123>`, `<@U1|ann>`, `@ann` or `ann`. Adapters write users they know as
         `<@id|display name>` so that the engine can name someone new to the bot."""
-        text = text.strip()
-        if text.startswith("<@") and text.endswith(">"):
-            ref, _, name = text[2:-1].lstrip("!").partition("|")
-            return cls(ref, name.strip() or None)
-        return cls(text.lstrip("@"), None)
+        return cls(*_mention(text, "<@"))
+
+
+@dataclass(frozen=True)
+class RoleArg:
+    """A role named in a command: its platform id (Discord's `<@&id>`) and name if known."""
+
+    id: str
+    name: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> RoleArg:
+        """`<@&123>` or `123`; anything else is kept as typed (the platform may refuse it)."""
+        return cls(*_mention(text, "<@&"))
+
+    @property
+    def is_id(self) -> bool:
+        return self.id.isdigit()
 
 
 @dataclass(frozen=True)
@@ -126,6 +153,8 @@ def coerce(option: Option, value: Any, bank: Bank) -> Any:
     kind = option.kind
     if kind == "member":
         return value if isinstance(value, MemberArg) else MemberArg.parse(str(value))
+    if kind == "role":
+        return value if isinstance(value, RoleArg) else RoleArg.parse(str(value))
     if kind == "boolean":
         return _boolean(option, value)
     if kind in ("integer", "duration"):
@@ -236,7 +265,32 @@ def _question(option: Option, text: str, bank: Bank) -> str:
     return word
 
 
+def _dates(option: Option, text: str, bank: Bank) -> tuple[date, ...]:
+    """`2026-12-24`, `2026-12-24..2026-12-26` (commas join several); `clear` is none."""
+    text = "".join(text.split()).lower()
+    if text in ("clear", "none", "off"):
+        return ()
+    days: set[date] = set()
+    for part in filter(None, text.split(",")):
+        first, _, last = part.partition("..")
+        try:
+            start = date.fromisoformat(first)
+            end = date.fromisoformat(last) if last else start
+        except ValueError:
+            raise Refusal(
+                f"`{part[:30]}` is not a date; use `YYYY-MM-DD` or a range "
+                "`2026-12-24..2026-12-26`, or `clear`."
+            ) from None
+        if end < start or (end - start).days >= MAX_DATE_SPAN:
+            raise Refusal(f"A range runs forward and spans at most {MAX_DATE_SPAN} days.")
+        days.update(start + timedelta(days=n) for n in range((end - start).days + 1))
+    if not days:
+        raise Refusal("Give a date `YYYY-MM-DD`, a range `2026-12-24..2026-12-26`, or `clear`.")
+    return tuple(sorted(days))
+
+
 CONVERTERS = {
+    "dates": _dates,
     "question": _question,
     "choice": _choice,
     "difficulty": _difficulty,

@@ -26,7 +26,14 @@ IN_CHANNELS = frozenset({"channel"})
 # A word in typed text: a mention keeps its spaces (`<@U1|Ann Lee>`), anything else splits.
 WORD = re.compile(r"[^\s<]*<[^>]*>\S*|\S+")
 KEYED = re.compile(r"([a-z][a-z-]*)[:=](.*)", re.S)
-ALIASES = {"q": "question", "a": "answer", "lb": "leaderboard", "tz": "timezone", "?": "help"}
+ALIASES = {
+    "q": "question",
+    "a": "answer",
+    "lb": "leaderboard",
+    "tz": "timezone",
+    "?": "help",
+    "back": "away back",  # typed words only: /prep has no room for one more command
+}
 
 
 class Role(IntEnum):
@@ -206,6 +213,9 @@ class Registry:
         words = text.split(maxsplit=2)
         if not words:
             return self.commands[("help",)], ""
+        if " " in ALIASES.get(words[0].lower(), ""):  # an alias with its own words
+            text = " ".join([ALIASES[words[0].lower()], *text.split(maxsplit=1)[1:]])
+            words = text.split(maxsplit=2)
         name = ALIASES.get(words[0].lower(), words[0].lower())
         if name in self.groups():
             sub = words[1].lower() if len(words) > 1 else ""

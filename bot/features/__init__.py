@@ -15,12 +15,15 @@ def install_all(engine: Engine) -> Engine:
     """Install every shipped feature, in the order help lists them."""
     from bot.features.account import Account
     from bot.features.ai_review import AiReview
+    from bot.features.away import Away
     from bot.features.help import Help
     from bot.features.history import History
     from bot.features.mock import Mock
     from bot.features.practice import Practice
     from bot.features.practice.hints import Hints
     from bot.features.progress import Progress
+    from bot.features.reminders import Reminders
+    from bot.features.roles import Roles
     from bot.features.schedules import Schedules
     from bot.features.subscriptions import Subscriptions
 
@@ -31,10 +34,13 @@ def install_all(engine: Engine) -> Engine:
     engine.install("history", History(kit))
     engine.install("account", Account(kit))
     engine.install("subscriptions", Subscriptions(kit))
+    engine.install("reminders", Reminders(kit))
+    engine.install("away", Away(kit))
     engine.install("ai_review", AiReview(kit))
     engine.install("help", Help(engine.registry))
     engine.install("mock", Mock(kit))
     engine.install("schedules", Schedules(kit))
+    engine.install("roles", Roles(kit))
     return engine
 
 

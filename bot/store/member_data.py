@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from bot.store.schema import (
     answers,
+    days_off,
     grades,
     member_stats,
     members,
@@ -16,7 +17,9 @@ from bot.store.schema import (
     mock_responses,
     mock_rounds,
     posts,
+    reminders,
     review_states,
+    role_grants,
     schedules,
     servers,
     subscriptions,
@@ -31,6 +34,9 @@ EXPORTED = (
     ("streaks", member_stats),
     ("subscriptions", subscriptions),
     ("mock_answers", mock_responses),
+    ("reminders", reminders),
+    ("days_off", days_off),
+    ("roles_granted", role_grants),
 )
 
 
@@ -78,7 +84,16 @@ class MemberData(Transactions):
                 select(members.c.platform, members.c.external_id).where(members.c.id == member_id)
             )
             platform, external_id = member.one()
-            for table in (answers, grades, review_states, member_stats, subscriptions):
+            for table in (
+                answers,
+                grades,
+                review_states,
+                member_stats,
+                subscriptions,
+                reminders,
+                days_off,
+                role_grants,
+            ):
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0
             removed.update(await self._forget_rounds(tx, member_id))

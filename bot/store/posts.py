@@ -3,13 +3,38 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import Table, and_, func, select, update
 
 from bot.clock import utcnow
 from bot.store.records import PostRecord
 from bot.store.schema import answers, posts
 from bot.store.transactions import Transactions
+
+
+def claim(table: Table, *where: Any, done: str, owner: str, now: datetime, stale: datetime) -> Any:
+    """The claim of everything sent once (daily posts, reminders): the UPDATE that takes the
+    row's right to be sent, unless it was sent (`done` set) or a live owner claimed it since
+    `stale`. One row changed means this owner sends."""
+    return (
+        update(table)
+        .where(
+            *where,
+            table.c[done].is_(None),
+            table.c.claimed_by.is_(None) | (table.c.claimed_at < stale),
+        )
+        .values(claimed_by=owner, claimed_at=now)
+    )
+
+
+def unclaim(table: Table, *where: Any, owner: str) -> Any:
+    """Give a claim back after a failed send, so that it is tried again."""
+    return (
+        update(table)
+        .where(*where, table.c.claimed_by == owner)
+        .values(claimed_by=None, claimed_at=None)
+    )
 
 
 class Posts(Transactions):
@@ -18,25 +43,15 @@ class Posts(Transactions):
     async def claim_post(self, post_id: int, *, owner: str, now: datetime, stale: datetime) -> bool:
         """Take the right to post `post_id`; False if it is posted or claimed since `stale`."""
         async with self.write() as tx:
-            result = await tx.conn.execute(
-                update(posts)
-                .where(
-                    posts.c.id == post_id,
-                    posts.c.posted_at.is_(None),
-                    (posts.c.claimed_by.is_(None)) | (posts.c.claimed_at < stale),
-                )
-                .values(claimed_by=owner, claimed_at=now)
+            taken = claim(
+                posts, posts.c.id == post_id, done="posted_at", owner=owner, now=now, stale=stale
             )
-            return result.rowcount == 1
+            return (await tx.conn.execute(taken)).rowcount == 1
 
     async def release_claim(self, post_id: int, *, owner: str) -> None:
         """Give a claim back after a failed post, so that it is retried."""
         async with self.write() as tx:
-            await tx.conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id, posts.c.claimed_by == owner)
-                .values(claimed_by=None, claimed_at=None)
-            )
+            await tx.conn.execute(unclaim(posts, posts.c.id == post_id, owner=owner))
 
     async def mark_posted(self, post_id: int, *, message_ref: str, now: datetime) -> None:
         async with self.write() as tx:

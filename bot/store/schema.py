@@ -257,3 +257,64 @@ ai_usage = Table(
     Column("day", Date, primary_key=True),
     Column("count", Integer, nullable=False, server_default="0"),
 )
+
+# Team rhythm ------------------------------------------------------------------------------
+
+# Days that do not count against a streak. A schedule's skip dates (schedule_id and
+# server_id set: no post there, and nobody in the server loses a streak) and a member's
+# away days (member_id set, everywhere they practise). One table, one rule (streaks.py).
+days_off = Table(
+    "days_off",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE")),
+    Column("schedule_id", ForeignKey("schedules.id", ondelete="CASCADE")),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE")),
+    Column("day", Date, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("schedule_id", "day", name="uq_days_off_schedule_day"),
+    UniqueConstraint("member_id", "day", name="uq_days_off_member_day"),
+    Index("ix_days_off_server_day", "server_id", "day"),
+)
+
+# A member's streak-at-risk reminder: by DM at their local time when the streak is running
+# and today has not counted yet.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("time_of_day", String(5), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# Sends made once per name and local day (a reminder): claimed before sending, like posts.
+sends = Table(
+    "sends",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", DateTime),
+    Column("sent_at", DateTime),
+)
+
+# Streak milestones mapped to platform roles (Discord), and the roles the bot has granted.
+milestone_roles = Table(
+    "milestone_roles",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("days", Integer, primary_key=True),
+    Column("role_ref", String(64), nullable=False),
+    Column("role_name", String(100)),  # as the platform named it when set, for display
+    Column("set_by", String(64)),
+)
+
+role_grants = Table(
+    "role_grants",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Column("role_ref", String(64), primary_key=True),
+    Column("granted_at", DateTime, nullable=False),
+)

@@ -24,6 +24,7 @@ from bot.store.records import (
     SubscriptionEntry,
     SubscriptionRecord,
 )
+from bot.store.rhythm import Rhythm
 from bot.store.rounds import RoundStore
 from bot.store.schema import (
     ai_usage,
@@ -44,7 +45,7 @@ __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 MEMBER_CACHE_SECONDS = 60.0
 
 
-class Store(Posts, Standings, MemberData):
+class Store(Posts, Standings, MemberData, Rhythm):
     """Every query prepbot makes; callers get frozen records (bot.store.records), never rows.
 
     `read()`, `write()` and `transaction()` come from `Transactions`; the leaderboard from

@@ -38,7 +38,7 @@ APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
 MESSAGE_REPLY, DEFERRED_REPLY, DEFERRED_UPDATE, UPDATE_MESSAGE, CHOICES, MODAL = 4, 5, 6, 7, 8, 9
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 # Option types
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, USER = 1, 2, 3, 4, 6
+SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, USER, ROLE = 1, 2, 3, 4, 6, 8
 
 # Permission bits
 VIEW_CHANNEL = 1 << 10
@@ -46,6 +46,8 @@ SEND_MESSAGES = 1 << 11
 READ_MESSAGE_HISTORY = 1 << 16
 USE_APPLICATION_COMMANDS = 1 << 31
 MANAGE_GUILD = 1 << 5
+MANAGE_ROLES = 1 << 28
+MISSING_PERMISSIONS = {"message": "Missing Permissions", "code": 50013}
 MEMBER_PERMISSIONS = VIEW_CHANNEL | SEND_MESSAGES | READ_MESSAGE_HISTORY | USE_APPLICATION_COMMANDS
 
 
@@ -184,6 +186,24 @@ def buttons_of(message: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def _role(
+    role_id: str, name: str, position: int, permissions: int, *, managed: bool = False
+) -> dict[str, Any]:
+    return {
+        "id": role_id,
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "icon": None,
+        "unicode_emoji": None,
+        "position": position,
+        "permissions": str(permissions),
+        "managed": managed,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py parses a body only when Content-Type is exactly application/json
     # (web.json_response would add "; charset=utf-8").
@@ -217,6 +237,14 @@ class FakeDiscord:
         self.text_channels: dict[str, str] = {}  # more text channels (add_channel): id -> name
         self.dm_channels: dict[str, dict[str, Any]] = {}  # by user id
         self.interactions: dict[str, Interaction] = {}  # by token
+        # The guild's roles by id (@everyone has the guild's id; the bot's own role is
+        # managed), and which roles each member holds (role changes land here).
+        self.bot_role_id = self.snowflake()
+        self.roles: dict[str, dict[str, Any]] = {
+            self.guild_id: _role(self.guild_id, "@everyone", 0, MEMBER_PERMISSIONS),
+            self.bot_role_id: _role(self.bot_role_id, "prepbot", 1, 0, managed=True),
+        }
+        self.member_roles: dict[str, set[str]] = {self.bot.id: {self.bot_role_id}}
         self.identified = 0
         self._failures: list[Failure] = []
         self._sockets: list[web.WebSocketResponse] = []
@@ -584,10 +612,63 @@ class FakeDiscord:
                 return _json(self._edit_message(message, r))
             if m == "GET":
                 return _json(message)
+        if match := re.fullmatch(r"/guilds/(\d+)/(roles|members/\d+|members/\d+/roles/\d+)", p):
+            return self._guild_route(m, match.group(1), match.group(2))
         if (match := re.fullmatch(r"/channels/(\d+)/messages/(\d+)/threads", p)) and m == "POST":
             thread = self._new_thread(match.group(1), match.group(2), r.body or {})
             return _json(thread, 201)
         return _json({"message": f"fake Discord has no route {m} {p}", "code": 0}, 404)
+
+    # Roles ----------------------------------------------------------------------------------
+
+    def add_role(self, name: str, *, position: int = 1) -> str:
+        """A role in the test guild; roles at `position` and above move up to make room."""
+        for role in self.roles.values():
+            if role["position"] >= position and role["id"] != self.guild_id:
+                role["position"] += 1
+        role_id = self.snowflake()
+        self.roles[role_id] = _role(role_id, name, position, 0)
+        return role_id
+
+    def let_bot_manage_roles(self, allowed: bool = True, *, above: str | None = None) -> None:
+        """Give the bot's role Manage Roles (or take it away); `above`: move the bot's role
+        just above that role."""
+        mine = self.roles[self.bot_role_id]
+        mine["permissions"] = str(MANAGE_ROLES if allowed else 0)
+        if above is not None:
+            mine["position"] = self.roles[above]["position"] + 1
+
+    def _guild_route(self, method: str, guild_id: str, rest: str) -> web.Response:
+        if guild_id != self.guild_id:
+            return _json({"message": "Unknown Guild", "code": 10004}, 404)
+        parts = rest.split("/")
+        if rest == "roles" and method == "GET":
+            return _json(sorted(self.roles.values(), key=lambda r: r["position"]))
+        if len(parts) == 2 and method == "GET":
+            held = self.member_roles.get(parts[1])
+            if held is None:
+                return _json({"message": "Unknown Member", "code": 10007}, 404)
+            return _json({**User(parts[1], "member").member(), "roles": sorted(held)})
+        if len(parts) == 4 and method in ("PUT", "DELETE"):
+            return self._change_role(method, parts[1], parts[3])
+        return _json({"message": f"fake Discord has no route {method} {rest}", "code": 0}, 404)
+
+    def _change_role(self, method: str, user_id: str, role_id: str) -> web.Response:
+        """Discord's rule: Manage Roles, and only roles below the bot's highest one."""
+        role = self.roles.get(role_id)
+        if role is None:
+            return _json({"message": "Unknown Role", "code": 10011}, 404)
+        mine = [self.roles[r] for r in self.member_roles[self.bot.id] | {self.guild_id}]
+        allowed = any(int(r["permissions"]) & MANAGE_ROLES for r in mine)
+        top = max(r["position"] for r in mine)
+        if not allowed or top <= role["position"] or role["managed"]:
+            return _json(MISSING_PERMISSIONS, 403)
+        held = self.member_roles.setdefault(user_id, set())
+        if method == "PUT":
+            held.add(role_id)
+        else:
+            held.discard(role_id)
+        return web.Response(status=204)
 
     def application(self) -> dict[str, Any]:
         return {
@@ -912,6 +993,8 @@ class FakeDiscord:
             option = next((o for o in definition.get("options", []) if o["name"] == name), None)
             if option is None:
                 raise AssertionError(f"/prep {' '.join(path)} has no option {name}")
+            if option["type"] == ROLE:
+                resolved.setdefault("roles", {})[value] = self.roles[value]
             if option["type"] == USER:
                 assert isinstance(value, User)
                 resolved.setdefault("users", {})[value.id] = value.payload()

@@ -191,6 +191,11 @@ class Practice:
             raise Refusal("Grade with one of: again, hard, good, easy.")
         return await self.record_grade(actor, target.rating, Ask(question_id=target.question_id))
 
+    @action("today", hint="today")
+    async def today_button(self, actor: Actor, target: None, form: object) -> Reply:
+        """Today's question from a button (a streak reminder's)."""
+        return await self.today(actor)
+
     @action("practice", hint="question")
     async def practice_button(self, actor: Actor, target: None, form: object) -> Reply:
         return await self.question(actor)

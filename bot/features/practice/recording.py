@@ -10,6 +10,7 @@ from bot.engine.content import Question
 from bot.engine.streaks import StreakState, alive_until, month_key, record_day, week_key
 from bot.features.practice.batching import Batcher
 from bot.features.practice.review import Reviewer
+from bot.store.rhythm import days_off_in
 from bot.store.store import Store
 
 
@@ -97,7 +98,13 @@ class Recorder:
             answered = await tx.answered_on(
                 (a.server_id, a.member_id, a.question.id, a.day) for a in batch if a.text
             )
-            work = _Batch(stats, reviews, self.reviewer, answered)
+            # Days off since the oldest streak in the batch, and ahead (for alive_until).
+            since = min(
+                [s.last_day for s in stats.values() if s.last_day is not None]
+                + [a.day for a in batch]
+            )
+            off = await days_off_in(tx, ((a.server_id, a.member_id) for a in batch), since)
+            work = _Batch(stats, reviews, self.reviewer, answered, off)
             results = [work.add(a) for a in batch]
             await tx.insert_answers(work.answers)
             await tx.insert_grades(work.grades)
@@ -109,8 +116,9 @@ class Recorder:
 class _Batch:
     """The rows one batch writes, built activity by activity."""
 
-    def __init__(self, stats: dict, reviews: dict, reviewer: Reviewer, answered: set):
+    def __init__(self, stats: dict, reviews: dict, reviewer: Reviewer, answered: set, off: dict):
         self.known_stats, self.known_reviews, self.reviewer = stats, reviews, reviewer
+        self.off = off  # (server, member) -> days off since the batch's oldest streak day
         # One answer per question per day counts toward the leaderboard; more are kept.
         self.answered = set(answered)
         self.stats: dict[tuple[int, int], dict[str, Any]] = {}
@@ -127,7 +135,8 @@ class _Batch:
         previous = StreakState(
             row["current_streak"], row["longest_streak"], row["freezes"], row["last_day"]
         )
-        streak = record_day(previous, a.day)
+        off = self.off.get(key, frozenset())
+        streak = record_day(previous, a.day, off)
         if row["current_question_id"] != a.question.id:
             row["current_hints"] = 0  # hints count per question
         hints = row["current_hints"]
@@ -136,7 +145,7 @@ class _Batch:
             longest_streak=streak.longest,
             freezes=streak.freezes,
             last_day=streak.last_day,
-            alive_until=alive_until(streak),
+            alive_until=alive_until(streak, off),
             current_question_id=a.question.id,
             current_post_id=a.post_id,
             updated_at=a.now,

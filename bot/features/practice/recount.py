@@ -36,20 +36,24 @@ class Difference:
 
 
 def recount(
-    answers: list[tuple[str, date]], grades: list[date], week: str, month: str
+    answers: list[tuple[str, date]],
+    grades: list[date],
+    week: str,
+    month: str,
+    off: frozenset[date] = frozenset(),
 ) -> dict[str, Any]:
-    """One member's counters on one server from their answers (question, day) and grade days.
-    One answer per question per day counts, as on the answer path."""
+    """One member's counters on one server from their answers (question, day) and grade days,
+    with their days off. One answer per question per day counts, as on the answer path."""
     counted = set(answers)
     state = StreakState()
     for day in sorted({d for _, d in counted} | set(grades)):
-        state = record_day(state, day)
+        state = record_day(state, day, off)
     return {
         "current_streak": state.current,
         "longest_streak": state.longest,
         "freezes": state.freezes,
         "last_day": state.last_day,
-        "alive_until": alive_until(state),
+        "alive_until": alive_until(state, off),
         "answers_total": len(counted),
         "grades_total": len(grades),
         "week_answers": sum(week_key(d) == week for _, d in counted) if week else 0,
@@ -62,10 +66,12 @@ async def check(store: Store, *, repair: bool = False) -> list[Difference]:
     raw = await store.activity_rows()
     differences: list[Difference] = []
     fixed = []
-    for stats in await store.all_stats():
+    every = await store.all_stats()
+    off = await store.days_off_for([(s.server_id, s.member_id) for s in every], date.min)
+    for stats in every:
         key = (stats.server_id, stats.member_id)
         answers, grades = raw.get(key, ([], []))
-        again = recount(answers, grades, stats.week_key, stats.month_key)
+        again = recount(answers, grades, stats.week_key, stats.month_key, off.get(key, frozenset()))
         wrong = [c for c in COMPARED if getattr(stats, c) != again[c]]
         differences += [Difference(*key, c, getattr(stats, c), again[c]) for c in wrong]
         if wrong:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from bot.engine.actors import Actor, Place
 from bot.engine.content import DIFFICULTIES
 from bot.engine.core import Kit
+from bot.engine.days_off import days_off
 from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Reply, literal
 from bot.engine.options import MemberArg, Option
 from bot.engine.registry import IN_CHANNELS, command
@@ -43,6 +44,12 @@ class Progress:
             raise Refusal(f"{literal(user.name or user.id)} has not practised here yet.")
         return place, other.id, literal(other.display_name)
 
+    async def _days_off(self, place: Place, member_id: int, state: StreakState) -> frozenset:
+        """The days that do not count against this streak (skips, away)."""
+        if state.last_day is None:
+            return frozenset()
+        return await days_off(self.kit.store, place.server.id, member_id, state.last_day)
+
     @command(
         "streak",
         summary="Current and longest streak, freezes banked",
@@ -55,7 +62,9 @@ class Progress:
         record = await self.kit.store.stats(place.server.id, member_id)
         now = self.kit.clock()
         today = place.member_day(now) if member_id == place.member.id else None
-        shown = view(streak_state(record), today or place.channel_day(now))
+        state = streak_state(record)
+        off = await self._days_off(place, member_id, state)
+        shown = view(state, today or place.channel_day(now), off)
         if shown.current == 0:
             body = "No streak running. Answer or grade a question today to start one."
         elif shown.counted_today:
@@ -161,7 +170,9 @@ class Progress:
         """The member's overview for a home screen: streak, freezes, recent answers."""
         place = await self.kit.place(actor)
         record = await self.kit.store.stats(place.server.id, place.member.id)
-        shown = view(streak_state(record), place.member_day(self.kit.clock()))
+        state = streak_state(record)
+        off = await self._days_off(place, place.member.id, state)
+        shown = view(state, place.member_day(self.kit.clock()), off)
         lines = []
         for answer in await self.kit.store.recent_answers(place.member.id, limit=5):
             q = self.kit.bank.get(answer.question_id)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
-from bot.engine.messages import Refusal, Reply
+from bot.engine.days_off import describe_days, refresh_streaks
+from bot.engine.messages import Field, Refusal, Reply
 from bot.engine.options import Option, kind_option
 from bot.engine.registry import IN_CHANNELS, Role, subcommands
 from bot.features.schedules.spec import ScheduleSpec
@@ -76,13 +79,48 @@ class Schedules:
 
     @schedule_command("show", "This channel's schedule")
     async def show(self, actor: Actor) -> Reply:
-        _place, row = await self._row(actor)
+        place, row = await self._row(actor)
         if row is None:
             return Reply.text(
                 "Schedule", f"This channel has no daily question yet. Set one with {USAGE}."
             )
         card = ScheduleSpec.of(row).card(self.kit.bank, paused=row.paused, title="Schedule")
+        skips = await self.kit.store.days_off_of(schedule_id=row.id)
+        today = place.channel_day(self.kit.clock())
+        shown = describe_days([d for d in skips if d >= today])
+        card = replace(card, fields=(*card.fields, Field("Days off (no post)", shown)))
         return Reply(cards=(card,), private=True)
+
+    @schedule_command(
+        "skip",
+        "Days without a post; nobody in this server loses a streak on them",
+        options=(
+            Option("dates", "dates", "2026-12-24, 2026-12-24..2026-12-26, or clear", required=True),
+        ),
+    )
+    async def skip(self, actor: Actor, dates: tuple[date, ...]) -> Reply:
+        """`schedule skip 2026-12-24..2026-12-26` (or one date); `schedule skip clear`."""
+        place, row = await self._row(actor)
+        if row is None:
+            raise Refusal("This channel has no schedule. Set one with `schedule set`.")
+        today = place.channel_day(self.kit.clock())
+        if not dates:
+            removed = await self.kit.store.clear_days_off(schedule_id=row.id, since=today)
+            message = f"{removed} day{'s' * (removed != 1)} off removed; posts resume as set."
+        else:
+            if dates[0] < today:
+                raise Refusal(f"{dates[0]:%Y-%m-%d} has passed; days off start today or later.")
+            await self.kit.store.add_days_off(
+                dates, now=self.kit.clock(), server_id=place.server.id, schedule_id=row.id
+            )
+            message = (
+                f"No post on {describe_days(list(dates))}, and nobody in this server loses a "
+                "streak on those days. Undo with `schedule skip clear`."
+            )
+        await refresh_streaks(self.kit.store, server_id=place.server.id)
+        await self.kit.changed()
+        ahead = [d for d in await self.kit.store.days_off_of(schedule_id=row.id) if d >= today]
+        return Reply.text("Days off", f"{message}\nDays off ahead: {describe_days(ahead)}.")
 
     async def _pause(self, actor: Actor, paused: bool) -> Reply:
         _place, row = await self._row(actor)
