@@ -88,7 +88,11 @@ async def surfaces(
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             url = f"http://127.0.0.1:{port}/slack/events"
             console = ConsoleAdapter(
-                engine=engine, user="ann", stdin=io.StringIO(), stdout=io.StringIO()
+                engine=engine,
+                user="ann",
+                stdin=io.StringIO(),
+                stdout=io.StringIO(),
+                files=tmp_path,
             )
             try:
                 await discord.start()

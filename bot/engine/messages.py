@@ -132,6 +132,20 @@ class Card:
         return "\n".join(lines)
 
 
+def card_files(
+    cards: tuple[Card, ...], *, images: bool = True, attachments: bool = True
+) -> list[tuple[str, bytes, str]]:
+    """The files that travel with `cards`, as (filename, data, description), in order."""
+    files = []
+    for card in cards:
+        if images and card.image is not None:
+            files.append((card.image.filename, card.image.data, card.image.alt))
+        if attachments and card.attachment is not None:
+            a = card.attachment
+            files.append((a.filename, a.data, a.description))
+    return files
+
+
 @dataclass(frozen=True)
 class FormField:
     name: str
