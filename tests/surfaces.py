@@ -36,6 +36,8 @@ class Surfaces:
     slack: FakeSlack
     slack_sender: SlackSender
     console: ConsoleAdapter
+    discord_adapter: DiscordAdapter
+    slack_adapter: SlackAdapter
 
     def discord_tree(self) -> dict[str, Any]:
         """The synced `/prep` command, as Discord received it."""
@@ -98,7 +100,9 @@ async def surfaces(
                 await discord.start()
                 await slack.start()
                 async with SlackSender(url=url, fake=fake_slack) as sender:
-                    yield Surfaces(engine, fake_discord, fake_slack, sender, console)
+                    yield Surfaces(
+                        engine, fake_discord, fake_slack, sender, console, discord, slack
+                    )
             finally:
                 await slack.stop()
                 await discord.stop()

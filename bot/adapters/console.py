@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
-from bot.engine.messages import Reply
+from bot.engine.messages import Delivery, Reply
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ class ConsoleAdapter:
             notices = [
                 self.render(delivery.reply)
                 for delivery in await self.engine.run_jobs()
-                if delivery.platform == self.actor.platform
+                if delivery.platform == self.actor.platform and await self._first_time(delivery)
             ]
             reply = await self.engine.run_text(self.actor, line, prefix="")
             if reply.form is not None:
@@ -124,6 +124,16 @@ class ConsoleAdapter:
         except Exception:
             log.exception("console command failed: %s", line.split(maxsplit=1)[:1])
             return "Something went wrong handling that; it is logged. Nothing you saved is lost."
+
+    async def _first_time(self, delivery: Delivery) -> bool:
+        """Whether to show a job's delivery: one sent once (a digest) only the first time."""
+        if delivery.once is None:
+            return True
+        store, now = self.engine.store, self.engine.clock()
+        if not await store.claim_send(delivery.once, owner="console", now=now, stale=now):
+            return False
+        await store.mark_sent(delivery.once, message_ref="console", now=now)
+        return True
 
     async def run(self) -> None:
         self._print(BANNER)

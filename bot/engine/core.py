@@ -66,6 +66,9 @@ class Kit:
     ai_member_seconds: int = 60  # between two AI reviews of one member
     # Told after any change to what the scheduler posts (it reloads its jobs).
     listeners: list[Listener] = field(default_factory=list)
+    # Runs another feature's command, `run(actor, ("question",), id=...)`: how one feature
+    # reaches another (set by the engine).
+    run: Callable[..., Awaitable[Reply]] | None = None
 
     async def place(self, actor: Actor) -> Place:
         return await resolve(self.store, actor, default_timezone=self.default_timezone)
@@ -111,6 +114,7 @@ class Engine:
         self.store, self.bank, self.clock = store, bank, clock
         self.observer = self.kit.observer
         self.registry = Registry(bank)
+        self.kit.run = self.run_command
         self._last_public: dict[tuple[str, str, str, str], float] = {}  # cooldowns
 
     def install(self, name: str, feature: Any) -> None:
@@ -159,6 +163,10 @@ class Engine:
             return visible(reply, cmd.private_for(actor.is_dm))
 
         return await self._observed(cmd.name, actor, work(), started)
+
+    async def run_command(self, actor: Actor, path: tuple[str, ...], **values: Any) -> Reply:
+        """Run a registered command by its path with typed option values (for features)."""
+        return await self.invoke(actor, self.registry.commands[path], values)
 
     def _cool_down(self, actor: Actor, cmd: Command, values: dict[str, Any]) -> None:
         """A member's same public post (`today`, `leaderboard week`) at most once per

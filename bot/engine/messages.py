@@ -205,3 +205,6 @@ class Delivery:
     channel_id: str
     reply: Reply
     label: str = ""  # for logs: what it is (e.g. "mock round 12")
+    # Sent exactly once across restarts and instances: the key the sender claims first
+    # (e.g. `digest:12:2026-W49`). None: sent whenever the job returns it.
+    once: str | None = None

@@ -15,6 +15,7 @@ def install_all(engine: Engine) -> Engine:
     """Install every shipped feature, in the order help lists them."""
     from bot.features.account import Account
     from bot.features.ai_review import AiReview
+    from bot.features.digest import Digest
     from bot.features.help import Help
     from bot.features.history import History
     from bot.features.mock import Mock
@@ -35,6 +36,7 @@ def install_all(engine: Engine) -> Engine:
     engine.install("help", Help(engine.registry))
     engine.install("mock", Mock(kit))
     engine.install("schedules", Schedules(kit))
+    engine.install("digest", Digest(kit))
     return engine
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from bot.store.schema import (
     answers,
+    digests,
     grades,
     member_stats,
     members,
@@ -18,6 +19,7 @@ from bot.store.schema import (
     posts,
     review_states,
     schedules,
+    season_results,
     servers,
     subscriptions,
 )
@@ -31,7 +33,10 @@ EXPORTED = (
     ("streaks", member_stats),
     ("subscriptions", subscriptions),
     ("mock_answers", mock_responses),
+    ("season_places", season_results),
 )
+# Tables whose rows belong to one member (by member_id), deleted with them.
+OWNED = (answers, grades, review_states, member_stats, subscriptions, season_results)
 
 
 class MemberData(Transactions):
@@ -78,7 +83,14 @@ class MemberData(Transactions):
                 select(members.c.platform, members.c.external_id).where(members.c.id == member_id)
             )
             platform, external_id = member.one()
-            for table in (answers, grades, review_states, member_stats, subscriptions):
+            for table in (
+                answers,
+                grades,
+                review_states,
+                member_stats,
+                subscriptions,
+                season_results,
+            ):
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0
             removed.update(await self._forget_rounds(tx, member_id))
@@ -113,6 +125,11 @@ class MemberData(Transactions):
         await tx.conn.execute(
             update(schedules)
             .where(schedules.c.server_id.in_(on_platform), schedules.c.set_by == external_id)
+            .values(set_by=None)
+        )
+        await tx.conn.execute(
+            update(digests)
+            .where(digests.c.server_id.in_(on_platform), digests.c.set_by == external_id)
             .values(set_by=None)
         )
         return {"daily direct messages": dm_posts.rowcount or 0}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, select, update
 
@@ -12,31 +13,42 @@ from bot.store.schema import answers, posts
 from bot.store.transactions import Transactions
 
 
+def claim(table: Any, row: Any, owner: str, now: datetime, stale: datetime) -> Any:
+    """The UPDATE that claims `row` of a table with claimed_by/claimed_at/posted_at: it
+    matches only while the row is unsent and unclaimed (or claimed before `stale`)."""
+    return (
+        update(table)
+        .where(
+            row,
+            table.c.posted_at.is_(None),
+            table.c.claimed_by.is_(None) | (table.c.claimed_at < stale),
+        )
+        .values(claimed_by=owner, claimed_at=now)
+    )
+
+
+def release(table: Any, row: Any, owner: str) -> Any:
+    """The UPDATE that gives `owner`'s claim on `row` back."""
+    return (
+        update(table)
+        .where(row, table.c.claimed_by == owner)
+        .values(claimed_by=None, claimed_at=None)
+    )
+
+
 class Posts(Transactions):
     """The posts table: rotation, claims, and what was posted where."""
 
     async def claim_post(self, post_id: int, *, owner: str, now: datetime, stale: datetime) -> bool:
         """Take the right to post `post_id`; False if it is posted or claimed since `stale`."""
         async with self.write() as tx:
-            result = await tx.conn.execute(
-                update(posts)
-                .where(
-                    posts.c.id == post_id,
-                    posts.c.posted_at.is_(None),
-                    (posts.c.claimed_by.is_(None)) | (posts.c.claimed_at < stale),
-                )
-                .values(claimed_by=owner, claimed_at=now)
-            )
+            result = await tx.conn.execute(claim(posts, posts.c.id == post_id, owner, now, stale))
             return result.rowcount == 1
 
     async def release_claim(self, post_id: int, *, owner: str) -> None:
         """Give a claim back after a failed post, so that it is retried."""
         async with self.write() as tx:
-            await tx.conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id, posts.c.claimed_by == owner)
-                .values(claimed_by=None, claimed_at=None)
-            )
+            await tx.conn.execute(release(posts, posts.c.id == post_id, owner))
 
     async def mark_posted(self, post_id: int, *, message_ref: str, now: datetime) -> None:
         async with self.write() as tx:

@@ -11,9 +11,10 @@ from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Rep
 from bot.engine.options import MemberArg, Option
 from bot.engine.registry import IN_CHANNELS, command
 from bot.engine.streaks import MAX_FREEZES, StreakState, month_key, view, week_key
+from bot.features.progress.seasons import season_reply
 from bot.pictures import calendar_png, topic_bars
 
-PERIODS = ("week", "month", "all")
+PERIODS = ("week", "month", "all", "season")
 HEAT = " ░▒▓█"  # 0, 1, 2, 3, 4+ answers and grades in a day
 WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -140,17 +141,26 @@ class Progress:
 
     @command(
         "leaderboard",
-        summary="Top streaks and answer counts in this server",
+        summary="Top streaks and answers; `season [YYYY-MM]`: a month's season",
         options=(
             Option("period", "choice", "Which answers count (default: this week)", choices=PERIODS),
+            Option("month", "string", "With season: a past season as YYYY-MM"),
         ),
         visibility="public",
         where=IN_CHANNELS,
         group="Progress",
     )
-    async def leaderboard(self, actor: Actor, period: str | None = None) -> Reply:
-        period = period or "week"
+    async def leaderboard(
+        self, actor: Actor, period: str | None = None, month: str | None = None
+    ) -> Reply:
+        if period is None and month is not None and not month[:1].isdigit():
+            raise Refusal(f"`period` is one of {', '.join(PERIODS)}.")  # a mistyped period
         place = await self.kit.place(actor)
+        if period == "season" or (period is None and month is not None):
+            return await season_reply(self.kit, place, month)
+        if month is not None:
+            raise Refusal("A month goes with `season`, e.g. `leaderboard season 2026-11`.")
+        period = period or "week"
         today = place.channel_day(self.kit.clock())
         key = week_key(today) if period == "week" else month_key(today)
         store = self.kit.store
