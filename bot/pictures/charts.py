@@ -129,7 +129,7 @@ def scorecard_chart(items: Sequence[tuple[str, int | None]], *, title: str) -> b
 def week_chart(days: Sequence[tuple[date, int, int]], *, title: str) -> bytes:
     """A team's week: per day (date, members who practised, answers), answers as bars with
     the number of members under each."""
-    width, chart_h = 460, 130
+    width, chart_h = 500, 130
     top = MARGIN + TITLE_SIZE + 24
     height = top + chart_h + 56 + 24 + MARGIN
     canvas = Canvas(width, height, title=fit(title, width - 2 * MARGIN, TITLE_SIZE))
@@ -144,8 +144,10 @@ def week_chart(days: Sequence[tuple[date, int, int]], *, title: str) -> bytes:
         canvas.text((cx, base - h - 4), str(answers), fill=INK, anchor="ms")
         canvas.text((cx, base + 14), f"{day:%a}", fill=INK, anchor="mm")
         canvas.text((cx, base + 30), f"{day:%d %b}", anchor="mm")
-        canvas.text((cx, base + 46), f"{people} in", anchor="mm")
+        canvas.text(
+            (cx, base + 46), f"{people} {'person' if people == 1 else 'people'}", anchor="mm"
+        )
     _legend(canvas, (("answers", ACCENT),), y=height - MARGIN - 8)
-    note = "“3 in”: three members practised"
+    note = "people: members who practised that day"
     canvas.text((width - MARGIN, height - MARGIN - 8), note, fill=MUTED, anchor="rm")
     return canvas.png()

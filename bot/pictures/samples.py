@@ -37,11 +37,9 @@ def samples() -> dict[str, Callable[[], bytes]]:
         ("Networking", 1, 4),
         ("Object-oriented design", 2, 3),
     ]
-    monday = TODAY - timedelta(days=TODAY.weekday())
-    week = [
-        (monday + timedelta(days=i), p, a)
-        for i, (p, a) in enumerate([(5, 9), (7, 12), (6, 8), (4, 6), (6, 11), (2, 3), (1, 1)])
-    ]
+    first = TODAY - timedelta(days=6)  # a digest's week: the seven days up to its day
+    counts = [(5, 9), (7, 12), (6, 8), (4, 6), (6, 11), (2, 3), (1, 1)]
+    week = [(first + timedelta(days=i), p, a) for i, (p, a) in enumerate(counts)]
     round_items = [
         ("1. Python fundamentals", 4),
         ("2. Databases and SQL", 3),
@@ -54,7 +52,7 @@ def samples() -> dict[str, Callable[[], bytes]]:
             days, start=START, today=TODAY, weeks=12, title="Practice · Ann · 12 weeks"
         ),
         "topics.png": lambda: topic_bars(topics, title="Results per topic · Ann"),
-        "week.png": lambda: week_chart(week, title=f"Week of {monday:%d %b %Y}"),
+        "week.png": lambda: week_chart(week, title=f"Week of {first:%d %b} to {TODAY:%d %b %Y}"),
         "scorecard.png": lambda: scorecard_chart(round_items, title="Scorecard · Bob · round #3"),
     }
 

@@ -76,7 +76,7 @@ class Week:
                 for day in (first + timedelta(days=i) for i in range(7))
                 for a in (activity.get(day),)
             ],
-            title=f"Week of {first:%d %b} – {last:%d %b %Y}",
+            title=f"Week of {first:%d %b} to {last:%d %b %Y}",
         )
         card = Card(
             title=title,
