@@ -20,31 +20,23 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiolimiter import AsyncLimiter
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from tenacity import (
-    AsyncRetrying,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential_jitter,
-)
 
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.clock import utcnow
-from bot.engine.core import CLAIM_TIMEOUT, Engine
-from bot.engine.messages import Delivery, Refusal, Reply
+from bot.engine.core import Engine
+from bot.engine.messages import Refusal, Reply
 from bot.engine.options import WEEKDAYS
 from bot.engine.registry import Job
 from bot.features.practice.daily import dm_channel, split_list
 from bot.metrics import Metrics
+from bot.sending import CLAIM_TIMEOUT, Courier, Pacer, decode_sent, encode_sent
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
-POST_ATTEMPTS = 5
-RECORD_ATTEMPTS = 4  # writes of "posted" after a successful send
 DM_GRACE_MINUTES = 120
 GONE = (403, 404)  # the channel is gone or the bot may not post there: pause, don't retry
 
@@ -87,19 +79,6 @@ class Due:
         return None
 
 
-def _is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, PlatformError) and (exc.status == 429 or exc.status >= 500)
-
-
-def encode_sent(sent: Sent) -> str:
-    return f"{sent.channel_id}|{sent.message_ref}"
-
-
-def decode_sent(ref: str) -> Sent:
-    channel, _, message = ref.partition("|")
-    return Sent(channel_id=channel, message_ref=message)
-
-
 class Scheduler:
     """Builds jobs from the database, keeps them in step, and posts each due item once."""
 
@@ -123,12 +102,14 @@ class Scheduler:
         self.default_timezone = default_timezone
         self.metrics = metrics
         self.semaphore = asyncio.Semaphore(concurrency)
-        self.backoff = wait_exponential_jitter(multiplier=backoff, max=30)
-        self.limiters = {
-            name: AsyncLimiter(a.max_posts_per_second, 1)
-            for name, a in self.adapters.items()
-            if a.max_posts_per_second
-        }
+        self.pacer = Pacer(self.adapters, backoff=backoff)
+        self.courier = Courier(
+            store=self.store,
+            adapters=self.adapters,
+            pacer=self.pacer,
+            owner=self.owner,
+            clock=clock,
+        )
         self.groups: dict[tuple[str, str], list[Due]] = {}
         self.aps: AsyncIOScheduler | None = None
         self.last_lag: float = 0.0  # seconds between a job's due time and its start
@@ -256,31 +237,11 @@ class Scheduler:
         return sum([await self.run_job(job) for job in self.engine.registry.jobs])
 
     async def run_job(self, job: Job) -> int:
-        """One feature job: post its deliveries (e.g. a round's warning or scorecard)."""
+        """One feature job: post its deliveries (a round's warning, a week's digest)."""
         sent = 0
         for delivery in await job.handler():
-            sent += await self._deliver(delivery)
+            sent += await self.courier.deliver(delivery)
         return sent
-
-    async def _deliver(self, delivery: Delivery) -> int:
-        adapter = self.adapters.get(delivery.platform)
-        if adapter is None:
-            return 0
-
-        async def send() -> None:
-            limiter = self.limiters.get(delivery.platform)
-            if limiter is not None:
-                await limiter.acquire()
-            if delivery.user_ref is not None:
-                await adapter.send_direct(delivery.user_ref, delivery.reply)
-            else:
-                await adapter.post(delivery.channel_id, delivery.reply)
-
-        try:
-            return int(await self.engine.send_once(delivery, send, owner=self.owner))
-        except Exception as exc:
-            log.warning("could not post to %s: %s", delivery.label or delivery.channel_id, exc)
-            return 0
 
     # Posting ------------------------------------------------------------------------------
 
@@ -396,48 +357,22 @@ class Scheduler:
     async def _record(self, post_id: int, sent: Sent) -> None:
         """Mark a sent post as posted, retrying the write; if the database stays away, the
         send is remembered here and recorded (not sent again) when the post comes round."""
-        try:
-            async for attempt in AsyncRetrying(
-                stop=stop_after_attempt(RECORD_ATTEMPTS), wait=self._wait, reraise=True
-            ):
-                with attempt:
-                    await self.store.mark_posted(
-                        post_id, message_ref=encode_sent(sent), now=self.clock()
-                    )
-        except Exception:
-            log.exception(
-                "post %s was sent but could not be recorded yet; it will not be sent again", post_id
-            )
-            return
-        self._unrecorded.pop(post_id, None)
+
+        async def write() -> None:
+            await self.store.mark_posted(post_id, message_ref=encode_sent(sent), now=self.clock())
+
+        if await self.pacer.record(write, f"post {post_id} (it will not be sent again)"):
+            self._unrecorded.pop(post_id, None)
 
     def _count(self, platform: str, result: str) -> None:
         if self.metrics is not None:
             self.metrics.posts.labels(platform, result).inc()
 
-    async def _send(self, adapter: Adapter, item: Due, reply) -> Sent:  # type: ignore[no-untyped-def]
-        async for attempt in AsyncRetrying(
-            stop=stop_after_attempt(POST_ATTEMPTS),
-            wait=self._wait,
-            retry=retry_if_exception(_is_retryable),
-            reraise=True,
-        ):
-            with attempt:
-                limiter = self.limiters.get(item.platform)
-                if limiter is not None:
-                    await limiter.acquire()
-                if item.kind == "dm":
-                    assert item.user_ref is not None
-                    return await adapter.send_direct(item.user_ref, reply)
-                return await adapter.post(item.channel_id, reply)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _wait(self, retry_state) -> float:  # type: ignore[no-untyped-def]
-        """Retry-After when the platform gives one, else exponential backoff with jitter."""
-        exc = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(exc, PlatformError) and exc.retry_after is not None:
-            return max(0.0, exc.retry_after)
-        return self.backoff(retry_state)
+    async def _send(self, adapter: Adapter, item: Due, reply: Reply) -> Sent:
+        if item.kind == "dm":
+            assert item.user_ref is not None
+            return await self.pacer.send(adapter, item.platform, item.user_ref, reply, direct=True)
+        return await self.pacer.send(adapter, item.platform, item.channel_id, reply)
 
     async def _failed(self, item: Due, exc: PlatformError) -> None:
         if exc.status in GONE and item.kind == "channel":

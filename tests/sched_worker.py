@@ -1,4 +1,5 @@
-"""A separate process that runs one scheduler catch-up, for the two-process tests.
+"""A separate process that runs one scheduler catch-up and the features' jobs once, for the
+two-process tests.
 
     python -m tests.sched_worker URL SCHEMA|- ISO_UTC_NOW OUTFILE
 
@@ -42,6 +43,7 @@ async def main(url: str, schema: str, now: str, out: str) -> None:
     )
     await scheduler.reload()
     await scheduler.sweep()
+    await scheduler.run_jobs()  # the features' jobs: the weekly digest
     await engine.close()
     await store.close()
 

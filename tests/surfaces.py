@@ -36,6 +36,8 @@ class Surfaces:
     slack: FakeSlack
     slack_sender: SlackSender
     console: ConsoleAdapter
+    discord_adapter: DiscordAdapter
+    slack_adapter: SlackAdapter
     adapters: dict[str, Any] = field(default_factory=dict)  # the Discord and Slack adapters
 
     def discord_tree(self) -> dict[str, Any]:
@@ -91,14 +93,20 @@ async def surfaces(
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             url = f"http://127.0.0.1:{port}/slack/events"
             console = ConsoleAdapter(
-                engine=engine, user="ann", stdin=io.StringIO(), stdout=io.StringIO()
+                engine=engine,
+                user="ann",
+                stdin=io.StringIO(),
+                stdout=io.StringIO(),
+                files=tmp_path,
             )
             try:
                 await discord.start()
                 await slack.start()
                 async with SlackSender(url=url, fake=fake_slack) as sender:
                     adapters = {"discord": discord, "slack": slack}
-                    yield Surfaces(engine, fake_discord, fake_slack, sender, console, adapters)
+                    yield Surfaces(
+                        engine, fake_discord, fake_slack, sender, console, discord, slack, adapters
+                    )
             finally:
                 await slack.stop()
                 await discord.stop()

@@ -130,11 +130,14 @@ def test_today_answer_in_a_modal_grade_then_the_streak_shows_one(
     streak = fake.reply(fake.slash("streak", user=ann))
     assert streak.ephemeral
     assert "**1** day streak" in streak.text
-    # /prep stats: the practice calendar arrives as an attached picture, shown in the embed.
+    # /prep stats: the practice calendar and the topic bars arrive as attached pictures,
+    # each shown in its embed.
     stats = fake.reply(fake.slash("stats", user=ann))
     (message,) = stats.messages
-    assert stats.ephemeral and [a["filename"] for a in message["attachments"]] == ["practice.png"]
-    assert message["embeds"][0]["image"]["url"] == "attachment://practice.png"
+    names = [a["filename"] for a in message["attachments"]]
+    assert stats.ephemeral and names == ["practice.png", "topics.png"]
+    images = [e["image"]["url"] for e in message["embeds"] if e.get("image")]
+    assert images == ["attachment://practice.png", "attachment://topics.png"]
 
 
 def test_reveal_is_only_for_the_member(fake: FakeDiscord, bot: BotProcess):

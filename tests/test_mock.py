@@ -69,6 +69,11 @@ async def test_a_solo_round_from_start_to_scorecard(engine: Engine, clock):
     assert "-** in 2:00 · skipped" in text
     assert "Total: 7/10" in text and "Average: 3.5" in text
     assert "Strongest" in text and "Weakest" in text
+    (scorecard,) = [c for c in chat.cards if c.title.startswith("Scorecard")]
+    assert scorecard.image is not None and scorecard.image.filename == "scorecard.png"
+    assert scorecard.image.data.startswith(b"\x89PNG") and "2 of 3 questions scored" in (
+        scorecard.image.alt
+    )
     await chat.say("lead", "mock history ann")
     chat.expect("Ann · 3.5/5 · lead Lead")
 

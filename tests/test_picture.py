@@ -1,57 +1,109 @@
-"""The practice calendar picture: a valid PNG whose squares show the practice."""
+"""The pictures: valid opaque PNGs whose squares and bars show the data, and how each
+platform delivers them (Discord attaches, Slack uploads, the console writes a file)."""
 
 from __future__ import annotations
 
-import struct
-import zlib
+import io
 from datetime import date, timedelta
 
-from bot.features.progress.picture import CELL, GAP, MARGIN, SHADES, calendar_png
+from PIL import Image
+
+from bot.pictures import calendar_png, scorecard_chart, topic_bars, week_chart
+from bot.pictures.calendar import CELL, cell_origin, layout
+from bot.pictures.canvas import ACCENT, GOOD, OTHER, PANEL, SCORES, SHADES
 from tests.conftest import make_actor
+from tests.surfaces import surfaces
 
 
-def decode(data: bytes) -> tuple[int, int, bytes]:
+def opened(data: bytes) -> Image.Image:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, width, height, idat = 8, 0, 0, b""
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
-        assert crc == zlib.crc32(kind + body)
-        if kind == b"IHDR":
-            width, height = struct.unpack(">II", body[:8])
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    return width, height, zlib.decompress(idat)
+    image = Image.open(io.BytesIO(data))
+    assert image.mode == "RGB"  # opaque: readable on dark and light themes alike
+    return image
 
 
-def pixel(raw: bytes, width: int, x: int, y: int) -> tuple[int, int, int]:
-    offset = y * (1 + 3 * width) + 1 + 3 * x
-    return tuple(raw[offset : offset + 3])
+def centre(week: int, weekday: int, weeks: int) -> tuple[int, int]:
+    _, _, left, top = layout(weeks)
+    x, y = cell_origin(week, weekday, left=left, top=top)
+    return x + CELL // 2, y + CELL // 2
 
 
-def test_squares_are_shaded_by_practice():
+def colours_in_row(image: Image.Image, y: int) -> list[tuple[int, int, int]]:
+    return [image.getpixel((x, y)) for x in range(image.width)]
+
+
+def test_calendar_squares_are_shaded_by_practice_and_labelled():
     start = date(2026, 1, 5)  # a Monday
     days = {start: 1, start + timedelta(days=8): 5}
-    width, height, raw = decode(
-        calendar_png(days, start=start, today=start + timedelta(days=9), weeks=2)
-    )
-    assert (width, height) == (2 * MARGIN + 2 * CELL + GAP, 2 * MARGIN + 7 * CELL + 6 * GAP)
-    assert len(raw) == height * (1 + 3 * width)
-    centre = CELL // 2
-    assert pixel(raw, width, MARGIN + centre, MARGIN + centre) == SHADES[1]  # Mon, week 1
-    week2 = MARGIN + CELL + GAP + centre
-    assert pixel(raw, width, week2, MARGIN + (CELL + GAP) + centre) == SHADES[4]  # Tue, week 2
-    assert pixel(raw, width, week2, MARGIN + centre) == SHADES[0]  # Mon, week 2: no practice
+    image = opened(calendar_png(days, start=start, today=start + timedelta(days=9), weeks=2))
+    assert (image.width, image.height) == layout(2)[:2]
+    assert image.getpixel(centre(0, 0, 2)) == SHADES[1]  # Mon, week 1
+    assert image.getpixel(centre(1, 1, 2)) == SHADES[4]  # Tue, week 2: five
+    assert image.getpixel(centre(1, 0, 2)) == SHADES[0]  # Mon, week 2: none
+    assert image.getpixel(centre(1, 3, 2)) == PANEL  # Thu, week 2: not yet
+    _, _, left, top = layout(2)
+    labels = image.crop((0, top, left - 4, top + 7 * CELL))  # the weekday labels
+    assert len(set(labels.get_flattened_data())) > 2  # text drawn there (anti-aliased ink)
+    legend = colours_in_row(image, image.height - 16 - 12)
+    assert all(shade in legend for shade in SHADES)  # Less ■■■■■ More
 
 
-async def test_stats_carries_the_picture_and_the_text_calendar(engine, clock):
+def test_topic_bars_show_graded_and_good_shares():
+    image = opened(topic_bars([("Python", 3, 4), ("SQL", 0, 2)], title="Results per topic"))
+    first = colours_in_row(image, 16 + 18 + 14 + 7)
+    assert first.count(GOOD) > 0 and first.count(OTHER) > 0
+    assert abs(first.count(GOOD) - 3 * first.count(OTHER)) <= 3  # 3 good, 1 other
+    second = colours_in_row(image, 16 + 18 + 14 + 24 + 7)
+    assert second.count(GOOD) == 0 and abs(second.count(OTHER) - 2 * first.count(OTHER)) <= 3
+
+
+def test_scorecard_chart_colours_each_score():
+    image = opened(scorecard_chart([("1. Python", 5), ("2. SQL", 2), ("3. OOP", None)], title="S"))
+    rows = [colours_in_row(image, 16 + 18 + 14 + 24 * i + 7) for i in range(3)]
+    assert rows[0].count(SCORES[4]) > 2 * rows[1].count(SCORES[1]) > 0
+    assert not any(c in rows[2] for c in SCORES)  # not scored: no bar
+
+
+def test_week_chart_bars_follow_answers():
+    monday = date(2026, 11, 30)
+    days = [(monday + timedelta(days=i), i, 2 * i) for i in range(7)]
+    image = opened(week_chart(days, title="Week of 30 Nov"))
+    heights = []
+    for i in range(7):
+        x = round(16 + (image.width - 32) / 7 * (i + 0.5))
+        column = [image.getpixel((x, y)) for y in range(image.height)]
+        heights.append(column.count(ACCENT))
+    assert heights[0] == 0 and heights == sorted(heights) and heights[6] > 100
+
+
+async def test_stats_carries_the_calendar_and_the_topic_bars(engine, clock):
     actor = make_actor()
     await engine.run_text(actor, "today")
     await engine.run_text(actor, "answer thread pool")
+    await engine.run_text(actor, "grade good")
     reply = await engine.run_text(actor, "stats")
-    card = reply.cards[0]
-    assert card.image is not None and card.image.filename == "practice.png"
-    assert card.image.data.startswith(b"\x89PNG") and "1 active days" in card.image.alt
-    assert "```" in card.body  # the text calendar for platforms without images
+    calendar, topics = reply.cards
+    assert calendar.image is not None and calendar.image.filename == "practice.png"
+    assert "1 active days" in calendar.image.alt
+    assert "```" in calendar.body  # the text calendar for platforms without images
+    assert topics.image is not None and topics.image.filename == "topics.png"
+    opened(calendar.image.data), opened(topics.image.data)
+    assert "1/1 good or easy" in topics.body
+
+
+async def test_pictures_reach_every_platform(tmp_path):
+    """Slack uploads a private picture to the member's DM with files_upload_v2, the console
+    writes it and prints the path; Discord's attachment is in tests/test_discord_e2e.py."""
+    async with surfaces(tmp_path) as s:
+        out = await s.console.handle("stats")
+        assert f"Picture saved to {tmp_path / 'practice.png'}" in out
+        assert (tmp_path / "practice.png").read_bytes().startswith(b"\x89PNG")
+        await s.slack_says("today")
+        await s.slack_says("answer a thread pool")
+        after = len(s.slack.calls)
+        await s.slack_says("stats")
+        await s.slack.wait_for(("files.completeUploadExternal",), after=after)
+        uploaded = [f for f in s.slack.files.values() if f.get("shared")]
+        assert [f["filename"] for f in uploaded] == ["practice.png"]
+        assert uploaded[0]["channel"].startswith("D")  # the member's DM, not the channel
+        assert uploaded[0]["data"].startswith(b"\x89PNG")

@@ -30,14 +30,16 @@ async def practise(chat: Transcript, user: str = "ann") -> None:
 
 
 async def send_all(engine: Engine, deliveries: list[Delivery], owner: str = "t") -> list[Delivery]:
-    """Send through the once-only claim, as the scheduler and the console do; what went out."""
+    """Claimed in the database first, as the scheduler's courier and the console do; what
+    went out."""
     sent: list[Delivery] = []
     for delivery in deliveries:
-
-        async def send(delivery: Delivery = delivery) -> None:
+        assert delivery.once is not None
+        now = engine.clock()
+        stale = now - timedelta(minutes=5)
+        if await engine.store.claim_send(delivery.once, owner=owner, now=now, stale=stale):
+            await engine.store.mark_sent(delivery.once, message_ref="test", now=now)
             sent.append(delivery)
-
-        await engine.send_once(delivery, send, owner=owner)
     return sent
 
 
@@ -108,7 +110,7 @@ async def test_no_streak_no_reminder_and_the_members_timezone(engine, clock):
     assert await engine.reminders.due() == []
     clock.now = datetime(2026, 3, 12, 0, 30)  # 20:30 in New York, already 12 Mar in UTC
     (reminder,) = await engine.reminders.due()
-    assert reminder.once == ("remind:1:1", datetime(2026, 3, 11).date())
+    assert reminder.once == "remind:1:1:2026-03-11"
     await chat.say("ann", "remind at 20:00")
     chat.expect("`switch` is one of on, off")
 

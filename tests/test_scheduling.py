@@ -6,7 +6,9 @@ import asyncio
 import itertools
 import logging
 import random
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -252,26 +254,28 @@ async def test_thirty_days_with_random_restarts_post_every_due_question_once(sto
     assert await store.count_posted() == expected
 
 
-async def test_two_processes_on_one_database_post_each_schedule_once(store, engine, tmp_path):
-    import sys
-
-    channels = [f"ch{i}" for i in range(12)]
-    for channel in channels:
-        await add_schedule(engine, channel, "09:00 UTC")
-    out = tmp_path / "posts.txt"
+async def two_workers(store: Store, now: str, out: Path) -> list[str]:
+    """Two scheduler processes (tests/sched_worker.py) at `now`; the targets they posted to."""
     command = [
         sys.executable,
         "-m",
         "tests.sched_worker",
         store.url,
         store.schema or "-",
-        "2026-03-10T09:05:00",
+        now,
         str(out),
     ]
     procs = [await asyncio.create_subprocess_exec(*command) for _ in range(2)]
     codes = await asyncio.wait_for(asyncio.gather(*(p.wait() for p in procs)), timeout=120)
     assert codes == [0, 0]
-    lines = out.read_text().split()
+    return (await asyncio.to_thread(out.read_text)).split()
+
+
+async def test_two_processes_on_one_database_post_each_schedule_once(store, engine, tmp_path):
+    channels = [f"ch{i}" for i in range(12)]
+    for channel in channels:
+        await add_schedule(engine, channel, "09:00 UTC")
+    lines = await two_workers(store, "2026-03-10T09:05:00", tmp_path / "posts.txt")
     assert sorted(lines) == sorted(channels)  # every schedule once, none twice
 
 

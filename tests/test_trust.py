@@ -147,6 +147,7 @@ async def test_forget_me_leaves_no_trace_in_any_table_and_my_data_comes_first(
     await chat.say(zed_id, "today", dm=True)
     await chat.say(zed_id, "subscribe 07:30")
     await chat.say(zed_id, "schedule set 09:00")
+    await chat.say(zed_id, "digest set fri 17:00")
     await chat.say(zed_id, "mock start candidate:ann count:1 minutes:10", channel="c2")
     await chat.say(zed_id, "mock end", channel="c2")
     await chat.say("lea", f"mock start candidate:<@{zed_id}|{zed_name}> count:1", channel="c3")

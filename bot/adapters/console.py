@@ -12,7 +12,7 @@ from typing import TextIO
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
-from bot.engine.messages import Attachment, Delivery, Reply
+from bot.engine.messages import Delivery, Reply
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +22,13 @@ BANNER = (
 )
 
 
-def render(reply: Reply, hints: dict[str, str] | None = None) -> str:
-    """A reply as terminal text, with the commands that stand in for its buttons."""
-    return render_steps(plan(reply), hints or {})
+def render(reply: Reply, hints: dict[str, str] | None = None, files: Path | None = None) -> str:
+    """A reply as terminal text, with the commands that stand in for its buttons; its
+    pictures and files are written to `files` (default: where the console runs)."""
+    return render_steps(plan(reply), hints or {}, files or Path.cwd())
 
 
-def render_steps(steps: list[Step], hints: dict[str, str]) -> str:
+def render_steps(steps: list[Step], hints: dict[str, str], files: Path) -> str:
     parts = []
     for step in steps:
         for card in step.cards:
@@ -39,17 +40,21 @@ def render_steps(steps: list[Step], hints: dict[str, str]) -> str:
                     verbs.append(hint)
             if verbs:
                 text += "\n→ " + " · ".join(verbs)
+            if card.image is not None:
+                path = save(files, card.image.filename, card.image.data)
+                text += f"\nPicture saved to {path}"
             if card.attachment is not None:
-                text += "\n" + save(card.attachment)
+                path = save(files, card.attachment.filename, card.attachment.data)
+                text += f"\nSaved {card.attachment.description} to {path}"
             parts.append(text)
     return "\n\n".join(parts)
 
 
-def save(attachment: Attachment) -> str:
-    """A file the console writes where it runs; says where."""
-    path = Path(attachment.filename).resolve()
-    path.write_bytes(attachment.data)
-    return f"Saved {attachment.description} to {path}"
+def save(directory: Path, filename: str, data: bytes) -> Path:
+    """A file the console writes (a picture, an export); returns where."""
+    path = (directory / Path(filename).name).resolve()
+    path.write_bytes(data)
+    return path
 
 
 class ConsoleAdapter:
@@ -62,8 +67,10 @@ class ConsoleAdapter:
         user: str,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        files: Path | None = None,
     ):
         self.engine = engine
+        self.files = files  # where pictures and exports are written (default: cwd)
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.actor = Actor(
@@ -79,7 +86,7 @@ class ConsoleAdapter:
 
     def render(self, reply: Reply) -> str:
         hints = {verb: spec.hint for verb, spec in self.engine.registry.actions.items()}
-        return render(reply, hints)
+        return render(reply, hints, self.files)
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -123,11 +130,19 @@ class ConsoleAdapter:
             if delivery.user_ref not in (None, self.actor.user_id):
                 continue
 
-            async def show(delivery: Delivery = delivery) -> None:
+            if await self._first_time(delivery):
                 notices.append(self.render(delivery.reply))
-
-            await self.engine.send_once(delivery, show, owner="console")
         return notices
+
+    async def _first_time(self, delivery: Delivery) -> bool:
+        """Whether to show a job's delivery: one sent once (a digest) only the first time."""
+        if delivery.once is None:
+            return True
+        store, now = self.engine.store, self.engine.clock()
+        if not await store.claim_send(delivery.once, owner="console", now=now, stale=now):
+            return False
+        await store.mark_sent(delivery.once, message_ref="console", now=now)
+        return True
 
     async def run(self) -> None:
         self._print(BANNER)

@@ -29,6 +29,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters import slack_render as render
 from bot.adapters.base import Adapter, PlatformError, Sent, escape_slack
+from bot.adapters.slack_files import upload, upload_pictures
 from bot.adapters.slack_http import EVENTS_PATH, HttpMode
 from bot.adapters.slack_people import (
     Roles,
@@ -40,7 +41,7 @@ from bot.config import Settings, id_list
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import plan
-from bot.engine.messages import Attachment, Form, Reply
+from bot.engine.messages import Form, Reply, card_files
 
 log = logging.getLogger(__name__)
 
@@ -370,20 +371,12 @@ class SlackAdapter(Adapter):
             else:
                 public = Reply(cards=step.cards, thread_title=step.open_thread, anchor=step.anchor)
                 await self._public(origin, public)
-            for card in step.cards:
-                if card.attachment is not None:  # a file goes where only the member sees it
-                    await self._upload(origin, card.attachment)
-
-    async def _upload(self, origin: Origin, attachment: Attachment) -> None:
-        """A file in the member's DM with the bot (Slack has no private files in channels)."""
-        channel = await self._dm_channel(origin.actor.user_id)
-        await self._call(
-            "files_upload_v2",
-            channel=channel,
-            filename=attachment.filename,
-            content=attachment.data,
-            title=attachment.description,
-        )
+            # Files go where only the member sees them (Slack has no private files in
+            # channels); a posted message's pictures were uploaded beside it by `post`.
+            private = step.kind == "private" and not origin.direct
+            for name, data, title in card_files(step.cards, images=private):
+                channel = await self._dm_channel(origin.actor.user_id)
+                await upload(self._call, channel, name, data, title)
 
     async def _open_form(self, origin: Origin, form: Form) -> None:
         view = render.form_view(form, channel_id=origin.actor.channel_id)
@@ -473,6 +466,7 @@ class SlackAdapter(Adapter):
             **({"thread_ts": reply.in_thread} if reply.in_thread else {}),
         )
         channel, ts = posted.get("channel", channel_id), posted["ts"]
+        await upload_pictures(self._call, channel, reply)
         thread_ref = None
         if reply.thread_title:
             invite = (

@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from bot.clock import utcnow
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 
 Listener = Callable[[], Awaitable[None]]
 PUBLIC_COOLDOWN = 10.0  # seconds between one member's public posts of the same command
-CLAIM_TIMEOUT = timedelta(minutes=5)  # a claim older than this belonged to a dead process
 
 
 class Observer(Protocol):
@@ -76,6 +75,10 @@ class Kit:
         port = self.ports.get(platform)
         return port if isinstance(port, RolePort) and port.has_roles else None
 
+    # Runs another feature's command, `run(actor, ("question",), id=...)`: how one feature
+    # reaches another (set by the engine).
+    run: Callable[..., Awaitable[Reply]] | None = None
+
     async def place(self, actor: Actor) -> Place:
         return await resolve(self.store, actor, default_timezone=self.default_timezone)
 
@@ -120,6 +123,7 @@ class Engine:
         self.store, self.bank, self.clock = store, bank, clock
         self.observer = self.kit.observer
         self.registry = Registry(bank)
+        self.kit.run = self.run_command
         self._last_public: dict[tuple[str, str, str, str], float] = {}  # cooldowns
 
     def attach(self, platform: str, port: Any) -> None:
@@ -172,6 +176,10 @@ class Engine:
             return visible(reply, cmd.private_for(actor.is_dm))
 
         return await self._observed(cmd.name, actor, work(), started)
+
+    async def run_command(self, actor: Actor, path: tuple[str, ...], **values: Any) -> Reply:
+        """Run a registered command by its path with typed option values (for features)."""
+        return await self.invoke(actor, self.registry.commands[path], values)
 
     def _cool_down(self, actor: Actor, cmd: Command, values: dict[str, Any]) -> None:
         """A member's same public post (`today`, `leaderboard week`) at most once per
@@ -260,29 +268,6 @@ class Engine:
     async def home(self, actor: Actor) -> Reply:
         """The member's overview (streak, freezes, recent answers, a practice button)."""
         return await self.registry.features["progress"].home(actor)
-
-    async def send_once(
-        self, delivery: Delivery, send: Callable[[], Awaitable[Any]], *, owner: str
-    ) -> bool:
-        """Send a job's delivery; one marked `once` is claimed first and marked sent after,
-        as daily posts are, so that it goes out once across restarts and instances. A failed
-        send gives the claim back (it is tried again) and raises."""
-        if delivery.once is None:
-            await send()
-            return True
-        name, day = delivery.once
-        now = self.clock()
-        if not await self.store.claim_send(
-            name, day, owner=owner, now=now, stale=now - CLAIM_TIMEOUT
-        ):
-            return False
-        try:
-            await send()
-        except BaseException:
-            await self.store.release_send(name, day, owner=owner)
-            raise
-        await self.store.mark_sent(name, day, now=self.clock())
-        return True
 
     async def run_jobs(self) -> list[Delivery]:
         """Run every registered job once; what they want posted, in order."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from datetime import date
 from typing import Any
 
 ID_PREFIX = "prep"
@@ -133,6 +132,20 @@ class Card:
         return "\n".join(lines)
 
 
+def card_files(
+    cards: tuple[Card, ...], *, images: bool = True, attachments: bool = True
+) -> list[tuple[str, bytes, str]]:
+    """The files that travel with `cards`, as (filename, data, description), in order."""
+    files = []
+    for card in cards:
+        if images and card.image is not None:
+            files.append((card.image.filename, card.image.data, card.image.alt))
+        if attachments and card.attachment is not None:
+            a = card.attachment
+            files.append((a.filename, a.data, a.description))
+    return files
+
+
 @dataclass(frozen=True)
 class FormField:
     name: str
@@ -193,5 +206,6 @@ class Delivery:
     reply: Reply
     label: str = ""  # for logs: what it is (e.g. "mock round 12")
     user_ref: str | None = None  # a member's platform id: sent to them by direct message
-    # (name, local day): sent at most once, claimed in the database first like a daily post.
-    once: tuple[str, date] | None = None
+    # Sent exactly once across restarts and instances: the key the sender claims first
+    # (e.g. `digest:12:2026-W49`). None: sent whenever the job returns it.
+    once: str | None = None

@@ -16,6 +16,7 @@ def install_all(engine: Engine) -> Engine:
     from bot.features.account import Account
     from bot.features.ai_review import AiReview
     from bot.features.away import Away
+    from bot.features.digest import Digest
     from bot.features.help import Help
     from bot.features.history import History
     from bot.features.mock import Mock
@@ -41,6 +42,7 @@ def install_all(engine: Engine) -> Engine:
     engine.install("mock", Mock(kit))
     engine.install("schedules", Schedules(kit))
     engine.install("roles", Roles(kit))
+    engine.install("digest", Digest(kit))
     return engine
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select, update
 from bot.store.schema import (
     answers,
     days_off,
+    digests,
     grades,
     member_stats,
     members,
@@ -21,6 +22,7 @@ from bot.store.schema import (
     review_states,
     role_grants,
     schedules,
+    season_results,
     servers,
     subscriptions,
 )
@@ -37,6 +39,19 @@ EXPORTED = (
     ("reminders", reminders),
     ("days_off", days_off),
     ("roles_granted", role_grants),
+    ("season_places", season_results),
+)
+# Tables whose rows belong to one member (by member_id), deleted with them.
+OWNED = (
+    answers,
+    grades,
+    review_states,
+    member_stats,
+    subscriptions,
+    reminders,
+    days_off,
+    role_grants,
+    season_results,
 )
 
 
@@ -84,16 +99,7 @@ class MemberData(Transactions):
                 select(members.c.platform, members.c.external_id).where(members.c.id == member_id)
             )
             platform, external_id = member.one()
-            for table in (
-                answers,
-                grades,
-                review_states,
-                member_stats,
-                subscriptions,
-                reminders,
-                days_off,
-                role_grants,
-            ):
+            for table in OWNED:
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0
             removed.update(await self._forget_rounds(tx, member_id))
@@ -128,6 +134,11 @@ class MemberData(Transactions):
         await tx.conn.execute(
             update(schedules)
             .where(schedules.c.server_id.in_(on_platform), schedules.c.set_by == external_id)
+            .values(set_by=None)
+        )
+        await tx.conn.execute(
+            update(digests)
+            .where(digests.c.server_id.in_(on_platform), digests.c.set_by == external_id)
             .values(set_by=None)
         )
         return {"daily direct messages": dm_posts.rowcount or 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, select, update
+from sqlalchemy import and_, func, select, update
 
 from bot.clock import utcnow
 from bot.store.records import PostRecord
@@ -13,26 +13,25 @@ from bot.store.schema import answers, posts
 from bot.store.transactions import Transactions
 
 
-def claim(table: Table, *where: Any, done: str, owner: str, now: datetime, stale: datetime) -> Any:
-    """The claim of everything sent once (daily posts, reminders): the UPDATE that takes the
-    row's right to be sent, unless it was sent (`done` set) or a live owner claimed it since
-    `stale`. One row changed means this owner sends."""
+def claim(table: Any, row: Any, owner: str, now: datetime, stale: datetime) -> Any:
+    """The UPDATE that claims `row` of a table with claimed_by/claimed_at/posted_at: it
+    matches only while the row is unsent and unclaimed (or claimed before `stale`)."""
     return (
         update(table)
         .where(
-            *where,
-            table.c[done].is_(None),
+            row,
+            table.c.posted_at.is_(None),
             table.c.claimed_by.is_(None) | (table.c.claimed_at < stale),
         )
         .values(claimed_by=owner, claimed_at=now)
     )
 
 
-def unclaim(table: Table, *where: Any, owner: str) -> Any:
-    """Give a claim back after a failed send, so that it is tried again."""
+def release(table: Any, row: Any, owner: str) -> Any:
+    """The UPDATE that gives `owner`'s claim on `row` back."""
     return (
         update(table)
-        .where(*where, table.c.claimed_by == owner)
+        .where(row, table.c.claimed_by == owner)
         .values(claimed_by=None, claimed_at=None)
     )
 
@@ -43,15 +42,13 @@ class Posts(Transactions):
     async def claim_post(self, post_id: int, *, owner: str, now: datetime, stale: datetime) -> bool:
         """Take the right to post `post_id`; False if it is posted or claimed since `stale`."""
         async with self.write() as tx:
-            taken = claim(
-                posts, posts.c.id == post_id, done="posted_at", owner=owner, now=now, stale=stale
-            )
-            return (await tx.conn.execute(taken)).rowcount == 1
+            result = await tx.conn.execute(claim(posts, posts.c.id == post_id, owner, now, stale))
+            return result.rowcount == 1
 
     async def release_claim(self, post_id: int, *, owner: str) -> None:
         """Give a claim back after a failed post, so that it is retried."""
         async with self.write() as tx:
-            await tx.conn.execute(unclaim(posts, posts.c.id == post_id, owner=owner))
+            await tx.conn.execute(release(posts, posts.c.id == post_id, owner))
 
     async def mark_posted(self, post_id: int, *, message_ref: str, now: datetime) -> None:
         async with self.write() as tx:

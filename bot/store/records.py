@@ -199,6 +199,48 @@ class LeaderRow:
     period_answers: int
 
 
+@dataclass(frozen=True, slots=True)
+class SeasonRow:
+    """A member's place on a season's board: answers in the month."""
+
+    member_id: int
+    display_name: str | None
+    external_id: str
+    answers: int
+
+
+# Digests --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry(Record):
+    """A channel's weekly digest, with its server's platform and default timezone."""
+
+    id: int
+    server_id: int
+    channel_id: str
+    weekday: str
+    time_of_day: str
+    timezone: str
+    set_by: str | None
+    platform: str
+    server_timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DayActivity(Record):
+    local_date: date
+    members: int
+    answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionResult(Record):
+    question_id: str
+    graded: int
+    good: int
+
+
 # Mock rounds ----------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Team rhythm: days off, streak reminders, once-only sends and milestone roles."""
+"""Team rhythm: days off, streak reminders and milestone roles."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
-from bot.store.posts import claim, unclaim
 from bot.store.records import Record, StatsRecord
 from bot.store.schema import (
     days_off,
@@ -18,7 +17,6 @@ from bot.store.schema import (
     milestone_roles,
     reminders,
     role_grants,
-    sends,
     servers,
 )
 from bot.store.transactions import Transactions, Tx
@@ -118,7 +116,7 @@ async def days_off_in(
 
 
 class Rhythm(Transactions):
-    """Days off, reminders, once-only sends and milestone roles."""
+    """Days off, reminders and milestone roles."""
 
     # Days off ---------------------------------------------------------------------------------
 
@@ -261,50 +259,6 @@ class Rhythm(Transactions):
                 )
                 .order_by(reminders.c.server_id, reminders.c.member_id),
             )
-
-    # Once-only sends: the same claim as the daily posts' ------------------------------------
-
-    async def claim_send(
-        self, name: str, day: date, *, owner: str, now: datetime, stale: datetime
-    ) -> bool:
-        """Take the right to send `name` on `day`, as a daily post is claimed; False if it
-        was sent, or claimed since `stale`."""
-        async with self.write() as tx:
-            await tx.conn.execute(
-                tx.insert(sends).values(name=name, day=day).on_conflict_do_nothing()
-            )
-            key = (sends.c.name == name, sends.c.day == day)
-            taken = claim(sends, *key, done="sent_at", owner=owner, now=now, stale=stale)
-            return (await tx.conn.execute(taken)).rowcount == 1
-
-    async def release_send(self, name: str, day: date, *, owner: str) -> None:
-        """Give a claim back after a failed send, so that it is tried again."""
-        async with self.write() as tx:
-            await tx.conn.execute(
-                unclaim(sends, sends.c.name == name, sends.c.day == day, owner=owner)
-            )
-
-    async def mark_sent(self, name: str, day: date, *, now: datetime) -> None:
-        async with self.write() as tx:
-            await tx.conn.execute(
-                update(sends).where(sends.c.name == name, sends.c.day == day).values(sent_at=now)
-            )
-
-    async def sends_done(self, keys: list[tuple[str, date]]) -> set[tuple[str, date]]:
-        """Which (name, day) have been sent already (to skip them without a claim)."""
-        if not keys:
-            return set()
-        async with self.read() as tx:
-            result = await tx.conn.execute(
-                select(sends.c.name, sends.c.day).where(
-                    sends.c.name.in_({n for n, _ in keys}),
-                    sends.c.day.in_({d for _, d in keys}),
-                    sends.c.sent_at.is_not(None),
-                )
-            )
-            return {(name, day) for name, day in result} & set(keys)
-
-    # Milestone roles --------------------------------------------------------------------------
 
     async def set_milestone_role(
         self, server_id: int, days: int, role: tuple[str, str | None], *, set_by: str | None

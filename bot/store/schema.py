@@ -288,17 +288,6 @@ reminders = Table(
     Column("created_at", DateTime, nullable=False),
 )
 
-# Sends made once per name and local day (a reminder): claimed before sending, like posts.
-sends = Table(
-    "sends",
-    metadata,
-    Column("name", String(128), primary_key=True),
-    Column("day", Date, primary_key=True),
-    Column("claimed_by", String(64)),
-    Column("claimed_at", DateTime),
-    Column("sent_at", DateTime),
-)
-
 # Streak milestones mapped to platform roles (Discord), and the roles the bot has granted.
 milestone_roles = Table(
     "milestone_roles",
@@ -317,4 +306,46 @@ role_grants = Table(
     Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
     Column("role_ref", String(64), primary_key=True),
     Column("granted_at", DateTime, nullable=False),
+)
+
+# A channel's weekly digest: posted on `weekday` at `time_of_day` in `timezone`.
+digests = Table(
+    "digests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("weekday", String(3), nullable=False),  # mon ... sun
+    Column("time_of_day", String(5), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("set_by", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    UniqueConstraint("server_id", "channel_id"),
+)
+
+# Messages a job sends exactly once (a week's digest, a season's announcement, a member's
+# streak reminder of one day), by key: the
+# sender claims the row before sending, like a daily post's row in `posts`.
+sends = Table(
+    "sends",
+    metadata,
+    Column("key", String(128), primary_key=True),
+    Column("claimed_by", String(64)),
+    Column("claimed_at", DateTime),
+    Column("message_ref", String(128)),
+    Column("posted_at", DateTime),
+    Column("created_at", DateTime, nullable=False),
+)
+
+# A finished season's top three per server (`season` is YYYY-MM in the server's timezone).
+season_results = Table(
+    "season_results",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("season", String(7), primary_key=True),
+    Column("place", Integer, primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("answers", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
 )

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.engine.content import Bank, Question
-from bot.engine.messages import Action, Button, Card, Field, Reply, literal
+from bot.engine.messages import Action, Button, Card, Field, Image, Reply, literal
 from bot.features.mock.scorecard import Scorecard, format_seconds
+from bot.pictures import scorecard_chart
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,19 @@ def scorecard_card(bank: Bank, card: Scorecard, *, reason: str) -> Card:
         worst = min(averages, key=lambda t: (averages[t], t))
         fields.append(Field("Strongest", topic_title(bank, best), inline=True))
         fields.append(Field("Weakest", topic_title(bank, worst), inline=True))
+    chart = scorecard_chart(
+        [(f"{i.position}. {topic_title(bank, i.topic)}", i.score) for i in card.items],
+        title=f"Scorecard · {card.candidate} · round #{card.round_id}",
+    )
+    scored = f"{len(card.scored)} of {len(card.items)} questions scored"
     return Card(
         title=f"Scorecard · {literal(card.candidate)}",
         body=f"Mock round #{card.round_id}, {reason}. Lead: {literal(card.lead)}.",
         fields=tuple(fields),
         tone="success",
+        image=Image(
+            filename="scorecard.png",
+            data=chart,
+            alt=f"Scores of {literal(card.candidate)}'s mock round: {scored}",
+        ),
     )

@@ -12,9 +12,10 @@ from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Rep
 from bot.engine.options import MemberArg, Option
 from bot.engine.registry import IN_CHANNELS, command
 from bot.engine.streaks import MAX_FREEZES, StreakState, month_key, view, week_key
-from bot.features.progress.picture import calendar_png
+from bot.features.progress.seasons import season_reply
+from bot.pictures import calendar_png, topic_bars
 
-PERIODS = ("week", "month", "all")
+PERIODS = ("week", "month", "all", "season")
 HEAT = " ░▒▓█"  # 0, 1, 2, 3, 4+ answers and grades in a day
 WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -36,13 +37,13 @@ class Progress:
         """Whose progress, on this server only; in a DM, only one's own."""
         place = await self.kit.place(actor)
         if user is None or user.id == actor.user_id:
-            return place, place.member.id, literal(actor.user_name)
+            return place, place.member.id, actor.user_name
         if actor.is_dm:
             raise Refusal("In a direct message you see only your own progress; ask in a channel.")
         other = await self.kit.store.find_member(actor.platform, user.id)
         if other is None:
             raise Refusal(f"{literal(user.name or user.id)} has not practised here yet.")
-        return place, other.id, literal(other.display_name)
+        return place, other.id, other.display_name
 
     async def _days_off(self, place: Place, member_id: int, state: StreakState) -> frozenset:
         """The days that do not count against this streak (skips, away)."""
@@ -72,7 +73,7 @@ class Progress:
         else:
             body = f"🔥 **{shown.current}** day streak. Practise today to keep it."
         card = Card(
-            title=f"Streak · {name}",
+            title=f"Streak · {literal(name)}",
             body=body,
             fields=(
                 Field("Current", str(shown.current), inline=True),
@@ -105,19 +106,34 @@ class Progress:
         calendar = "```\n" + "\n".join(rows) + "\n```"
         picture = Image(
             filename="practice.png",
-            data=calendar_png(days, start=start, today=today, weeks=12),
-            alt=f"{name}'s practice over the last 12 weeks: {len(days)} active days",
+            data=calendar_png(
+                days, start=start, today=today, weeks=12, title=f"Practice · {name} · 12 weeks"
+            ),
+            alt=f"{literal(name)}'s practice over the last 12 weeks: {len(days)} active days",
         )
-        card = Card(
-            title=f"Practice · {name}",
+        results = await self._topic_results(place.server.id, member_id)
+        lines = [f"- {title}: {good}/{graded} good or easy" for title, good, graded in results]
+        calendar_card = Card(
+            title=f"Practice · {literal(name)}",
             body=f"Last 12 weeks ({sum(days.values())} answers and grades):\n{calendar}",
-            fields=(Field("By topic", await self._topic_lines(place.server.id, member_id)),),
             image=picture,
         )
-        return Reply(cards=(card,), private=True)
+        topics_card = Card(
+            title="Results per topic",
+            body="\n".join(lines) or "Nothing graded yet.",
+            footer="Questions graded here; the share last graded Good or Easy.",
+            image=Image(
+                filename="topics.png",
+                data=topic_bars(results, title=f"Results per topic · {name}"),
+                alt=f"{literal(name)}'s results in {len(results)} topics",
+            )
+            if results
+            else None,
+        )
+        return Reply(cards=(calendar_card, topics_card), private=True)
 
-    async def _topic_lines(self, server_id: int, member_id: int) -> str:
-        """Per topic, questions graded here and how many were last graded Good or Easy."""
+    async def _topic_results(self, server_id: int, member_id: int) -> list[tuple[str, int, int]]:
+        """Per topic (title, last graded Good or Easy, graded), most graded first."""
         results: dict[str, tuple[int, int]] = {}
         for question_id, rating in (
             await self.kit.store.latest_grades(server_id, member_id)
@@ -127,25 +143,33 @@ class Progress:
                 graded, good = results.get(q.topic, (0, 0))
                 results[q.topic] = (graded + 1, good + (rating >= 3))
         topics = self.kit.bank.topics
-        lines = []
-        for slug, (graded, good) in sorted(results.items(), key=lambda kv: -kv[1][0]):
-            title = topics[slug].title if slug in topics else slug
-            lines.append(f"- {title}: {good}/{graded} good or easy")
-        return "\n".join(lines) or "Nothing graded yet."
+        return [
+            (topics[slug].title if slug in topics else slug, good, graded)
+            for slug, (graded, good) in sorted(results.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        ]
 
     @command(
         "leaderboard",
-        summary="Top streaks and answer counts in this server",
+        summary="Top streaks and answers; `season [YYYY-MM]`: a month's season",
         options=(
             Option("period", "choice", "Which answers count (default: this week)", choices=PERIODS),
+            Option("month", "string", "With season: a past season as YYYY-MM"),
         ),
         visibility="public",
         where=IN_CHANNELS,
         group="Progress",
     )
-    async def leaderboard(self, actor: Actor, period: str | None = None) -> Reply:
-        period = period or "week"
+    async def leaderboard(
+        self, actor: Actor, period: str | None = None, month: str | None = None
+    ) -> Reply:
+        if period is None and month is not None and not month[:1].isdigit():
+            raise Refusal(f"`period` is one of {', '.join(PERIODS)}.")  # a mistyped period
         place = await self.kit.place(actor)
+        if period == "season" or (period is None and month is not None):
+            return await season_reply(self.kit, place, month)
+        if month is not None:
+            raise Refusal("A month goes with `season`, e.g. `leaderboard season 2026-11`.")
+        period = period or "week"
         today = place.channel_day(self.kit.clock())
         key = week_key(today) if period == "week" else month_key(today)
         store = self.kit.store

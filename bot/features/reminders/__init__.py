@@ -17,9 +17,9 @@ from bot.store.rhythm import ReminderEntry
 DEFAULT_TIME = "21:00"  # three hours before the member's local midnight
 
 
-def reminder_name(entry: ReminderEntry) -> str:
-    """The once-only key of a member's reminder on a server (one send per local day)."""
-    return f"remind:{entry.server_id}:{entry.member_id}"
+def once_key(entry: ReminderEntry, day: date) -> str:
+    """The once-only key of a member's reminder on a server: one send per local day."""
+    return f"remind:{entry.server_id}:{entry.member_id}:{day.isoformat()}"
 
 
 class Reminders:
@@ -66,8 +66,8 @@ class Reminders:
         ]
         if not waiting:
             return []
-        sent = await self.kit.store.sends_done([(reminder_name(e), day) for e, day in waiting])
-        waiting = [(e, day) for e, day in waiting if (reminder_name(e), day) not in sent]
+        sent = await self.kit.store.sent_keys([once_key(e, day) for e, day in waiting])
+        waiting = [(e, day) for e, day in waiting if once_key(e, day) not in sent]
         if not waiting:
             return []
         since = min(e.last_day for e, _ in waiting if e.last_day is not None)
@@ -106,5 +106,5 @@ class Reminders:
             reply=Reply(cards=(card,)),
             label=f"streak reminder of member {entry.member_id}",
             user_ref=entry.member_ref,
-            once=(reminder_name(entry), today),
+            once=once_key(entry, today),
         )

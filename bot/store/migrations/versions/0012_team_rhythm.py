@@ -1,7 +1,9 @@
-"""Team rhythm: days off, streak reminders, once-only sends, milestone roles
+"""Team rhythm: days off, streak reminders, milestone roles
+
+(Reminders are sent once through the `sends` table of 0011.)
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-05
 """
 
@@ -9,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
@@ -39,14 +41,6 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     op.create_table(
-        "sends",
-        sa.Column("name", sa.String(128), primary_key=True),
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("claimed_by", sa.String(64)),
-        sa.Column("claimed_at", sa.DateTime()),
-        sa.Column("sent_at", sa.DateTime()),
-    )
-    op.create_table(
         "milestone_roles",
         sa.Column("server_id", sa.Integer(), _fk("servers"), primary_key=True),
         sa.Column("days", sa.Integer(), primary_key=True),
@@ -64,7 +58,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("role_grants", "milestone_roles", "sends", "reminders"):
+    for table in ("role_grants", "milestone_roles", "reminders"):
         op.drop_table(table)
     op.drop_index("ix_days_off_server_day", table_name="days_off")
     op.drop_table("days_off")
