@@ -261,7 +261,10 @@ class Scheduler:
         if adapter is None:
             return 0
         try:
-            await adapter.post(delivery.channel_id, delivery.reply)
+            if delivery.user_id is not None:
+                await adapter.send_direct(delivery.user_id, delivery.reply)
+            else:
+                await adapter.post(delivery.channel_id, delivery.reply)
         except Exception as exc:
             log.warning("could not post to %s: %s", delivery.label or delivery.channel_id, exc)
             return 0
@@ -347,7 +350,7 @@ class Scheduler:
         sent = self._unrecorded.get(post.id)
         if sent is None:
             try:
-                reply = self.engine.practice.daily_reply(post, thread=item.kind == "channel")
+                reply = await self.engine.practice.daily_reply(post, thread=item.kind == "channel")
             except Refusal as exc:  # its question left the bank: post nothing, keep it unposted
                 await self.store.release_claim(post.id, owner=self.owner)
                 log.warning("not posting %s %s for %s: %s", item.kind, item.key, day, exc.message)
@@ -462,7 +465,7 @@ class Scheduler:
             return
         count = await self.store.post_answer_count(previous.id)
         try:
-            reply = self.engine.practice.daily_reply(previous, tally=count)
+            reply = await self.engine.practice.daily_reply(previous, tally=count)
             await adapter.update(decode_sent(previous.message_ref), reply)
         except Exception as exc:  # a tally is a nicety: never let it fail a day's post
             log.warning("could not update the tally of post %s: %s", previous.id, exc)

@@ -16,7 +16,14 @@ from tests.surfaces import surfaces
 
 # Discord's option types (https://discord.com/developers/docs/interactions/application-commands).
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER = 1, 2, 3, 4, 5, 6
-TYPES = {"member": USER, "integer": INTEGER, "duration": INTEGER, "boolean": BOOLEAN}
+ATTACHMENT = 11
+TYPES = {
+    "member": USER,
+    "integer": INTEGER,
+    "duration": INTEGER,
+    "boolean": BOOLEAN,
+    "file": ATTACHMENT,
+}
 
 
 def sample_target(target: type | None) -> object:

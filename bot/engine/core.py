@@ -19,6 +19,7 @@ from bot.clock import utcnow
 from bot.engine.actors import Actor, Place, resolve
 from bot.engine.advice import Advisor
 from bot.engine.content import Bank
+from bot.engine.library import Library
 from bot.engine.messages import Action, Delivery, Refusal, Reply
 from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
 from bot.store.store import Store
@@ -66,6 +67,16 @@ class Kit:
     ai_member_seconds: int = 60  # between two AI reviews of one member
     # Told after any change to what the scheduler posts (it reloads its jobs).
     listeners: list[Listener] = field(default_factory=list)
+    library: Library | None = None  # per-server views of `bank` (built from it by default)
+
+    def __post_init__(self) -> None:
+        if self.library is None:
+            self.library = Library(self.store, self.bank)
+
+    async def bank_for(self, server_id: int) -> Bank:
+        """The bank as a server sees it: its enabled packs added, its topics switched off."""
+        assert self.library is not None
+        return await self.library.view(server_id)
 
     async def place(self, actor: Actor) -> Place:
         return await resolve(self.store, actor, default_timezone=self.default_timezone)

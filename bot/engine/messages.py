@@ -68,6 +68,14 @@ def _encode_field(value: object) -> str:
 
 
 @dataclass(frozen=True)
+class QuestionRef:
+    """The target of a button about one question by id, whichever feature handles it
+    (e.g. "Report a problem" under a reference answer)."""
+
+    question_id: str
+
+
+@dataclass(frozen=True)
 class Button:
     label: str
     action: Action
@@ -140,6 +148,7 @@ class FormField:
     max_length: int = 4000
     placeholder: str = ""
     required: bool = True
+    value: str = ""  # prefilled (e.g. a suggestion opened for editing)
 
 
 @dataclass(frozen=True)
@@ -191,3 +200,4 @@ class Delivery:
     channel_id: str
     reply: Reply
     label: str = ""  # for logs: what it is (e.g. "mock round 12")
+    user_id: str | None = None  # set: sent to this member by direct message instead

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.engine.content import DIFFICULTIES, Bank
+from bot.engine.library import NAMESPACED
 from bot.engine.messages import Refusal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,6 +42,7 @@ KINDS = {
     "weekdays": "mon-fri",
     "boolean": "flag",
     "question": "question-id",
+    "file": "file",
 }
 
 
@@ -60,6 +62,15 @@ class MemberArg:
             ref, _, name = text[2:-1].lstrip("!").partition("|")
             return cls(ref, name.strip() or None)
         return cls(text.lstrip("@"), None)
+
+
+@dataclass(frozen=True)
+class FileArg:
+    """A file handed to a command: a Discord attachment, a file shared on Slack, a console path
+    read by the console. `data` is capped by the adapter that read it."""
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -126,6 +137,8 @@ def coerce(option: Option, value: Any, bank: Bank) -> Any:
     kind = option.kind
     if kind == "member":
         return value if isinstance(value, MemberArg) else MemberArg.parse(str(value))
+    if kind == "file":  # a FileArg from an adapter; typed text (a console path) stays text
+        return value if isinstance(value, FileArg) else str(value).strip()
     if kind == "boolean":
         return _boolean(option, value)
     if kind in ("integer", "duration"):
@@ -231,7 +244,8 @@ def _weekdays(option: Option, text: str, bank: Bank) -> tuple[str, ...]:
 
 def _question(option: Option, text: str, bank: Bank) -> str:
     word = text.strip().lower()
-    if bank.get(word) is None:
+    # A server pack's id (`s12.my-question`) is looked up in that server's view by the handler.
+    if bank.get(word) is None and not NAMESPACED.fullmatch(word):
         raise Refusal(f"No question has the id `{word[:64]}`; ids are shown under each question.")
     return word
 

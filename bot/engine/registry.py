@@ -26,7 +26,17 @@ IN_CHANNELS = frozenset({"channel"})
 # A word in typed text: a mention keeps its spaces (`<@U1|Ann Lee>`), anything else splits.
 WORD = re.compile(r"[^\s<]*<[^>]*>\S*|\S+")
 KEYED = re.compile(r"([a-z][a-z-]*)[:=](.*)", re.S)
-ALIASES = {"q": "question", "a": "answer", "lb": "leaderboard", "tz": "timezone", "?": "help"}
+ALIASES = {
+    "q": "question",
+    "a": "answer",
+    "lb": "leaderboard",
+    "tz": "timezone",
+    "?": "help",
+    # The review queues live in the `pack` group (Discord allows 25 entries under /prep);
+    # typed, their short names work too.
+    "suggestions": "pack suggestions",
+    "reports": "pack reports",
+}
 
 
 class Role(IntEnum):
@@ -206,6 +216,9 @@ class Registry:
         words = text.split(maxsplit=2)
         if not words:
             return self.commands[("help",)], ""
+        if " " in ALIASES.get(words[0].lower(), ""):  # an alias of a subcommand
+            text = " ".join([ALIASES[words[0].lower()], *text.split(maxsplit=1)[1:]])
+            words = text.split(maxsplit=2)
         name = ALIASES.get(words[0].lower(), words[0].lower())
         if name in self.groups():
             sub = words[1].lower() if len(words) > 1 else ""

@@ -15,11 +15,15 @@ from bot.store.schema import (
     mock_items,
     mock_responses,
     mock_rounds,
+    pack_questions,
     posts,
+    reports,
     review_states,
     schedules,
+    server_content,
     servers,
     subscriptions,
+    suggestions,
 )
 from bot.store.transactions import Transactions, Tx
 
@@ -31,7 +35,10 @@ EXPORTED = (
     ("streaks", member_stats),
     ("subscriptions", subscriptions),
     ("mock_answers", mock_responses),
+    ("suggestions", suggestions),
+    ("problem_reports", reports),
 )
+FORMER_MEMBER = "a former member"  # the credit of approved questions after forget-me
 
 
 class MemberData(Transactions):
@@ -69,7 +76,8 @@ class MemberData(Transactions):
         Their answers, grades, reviews, streaks, subscription and mock answers go; rounds in
         which they were the candidate go with the lead's scores and notes; rounds they led
         keep the candidate's scorecard without naming them; their DM question history and
-        their name on schedules they set go too.
+        their name on schedules they set go too. Their suggestions and problem reports go;
+        questions approved from their suggestions stay, credited to "a former member".
         """
         self._forget_cached(member_id)
         removed: dict[str, int] = {}
@@ -82,6 +90,7 @@ class MemberData(Transactions):
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0
             removed.update(await self._forget_rounds(tx, member_id))
+            removed.update(await self._forget_contributions(tx, member_id))
             removed.update(await self._forget_platform_traces(tx, platform, external_id))
             await tx.conn.execute(delete(members).where(members.c.id == member_id))
         return removed
@@ -99,6 +108,28 @@ class MemberData(Transactions):
             .values(lead_member_id=None)
         )
         return {"mock answers": responses.rowcount or 0, "mock rounds": rounds.rowcount or 0}
+
+    async def _forget_contributions(self, tx: Tx, member_id: int) -> dict[str, int]:
+        """Suggestions and reports go; approved questions stay, no longer naming them."""
+        # Their servers' cached views of the bank show the new credit after a version bump.
+        credited = select(pack_questions.c.server_id).where(
+            pack_questions.c.author_member_id == member_id
+        )
+        await tx.conn.execute(
+            update(server_content)
+            .where(server_content.c.server_id.in_(credited))
+            .values(version=server_content.c.version + 1)
+        )
+        kept = await tx.conn.execute(
+            update(pack_questions)
+            .where(pack_questions.c.author_member_id == member_id)
+            .values(author_member_id=None, credit=FORMER_MEMBER)
+        )
+        gone = {}
+        for name, table in (("suggestions", suggestions), ("problem reports", reports)):
+            result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
+            gone[name] = result.rowcount or 0
+        return {**gone, "approved questions now credited to a former member": kept.rowcount or 0}
 
     async def _forget_platform_traces(
         self, tx: Tx, platform: str, external_id: str
