@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ class Surfaces:
     slack: FakeSlack
     slack_sender: SlackSender
     console: ConsoleAdapter
+    adapters: dict[str, Any] = field(default_factory=dict)  # by platform, for a scheduler
 
     def discord_tree(self) -> dict[str, Any]:
         """The synced `/prep` command, as Discord received it."""
@@ -94,7 +95,8 @@ async def surfaces(
                 await discord.start()
                 await slack.start()
                 async with SlackSender(url=url, fake=fake_slack) as sender:
-                    yield Surfaces(engine, fake_discord, fake_slack, sender, console)
+                    adapters = {"discord": discord, "slack": slack}
+                    yield Surfaces(engine, fake_discord, fake_slack, sender, console, adapters)
             finally:
                 await slack.stop()
                 await discord.stop()

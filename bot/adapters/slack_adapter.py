@@ -29,13 +29,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.adapters import slack_render as render
 from bot.adapters.base import Adapter, PlatformError, Sent, escape_slack
+from bot.adapters.slack_files import SharedFiles
 from bot.adapters.slack_http import EVENTS_PATH, HttpMode
-from bot.adapters.slack_people import (
-    Roles,
-    auth_problem,
-    command_text,
-    platform_error,
-)
+from bot.adapters.slack_people import Roles, auth_problem, command_text, platform_error
 from bot.config import Settings, id_list
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
@@ -116,6 +112,7 @@ class SlackAdapter(Adapter):
         self.app.action(re.compile(r"^prep:"))(self._on_action)
         self.app.view_submission(re.compile(r"^prep:"))(self._on_view_submission)
         self.app.event("app_home_opened")(self._on_home_opened)
+        SharedFiles(self, api_url=settings.slack_api_url).register(self.app)
         self._socket: Any = None
         self._connect_task: asyncio.Task[None] | None = None
         self._auth_ok = False
