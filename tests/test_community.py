@@ -66,7 +66,7 @@ async def test_a_suggestion_edited_and_approved_joins_the_servers_bank(engine: E
     await suggest(chat)
     chat.expect("Suggestion sent")
     await chat.say("ann", "suggestions")
-    chat.expect("Only admins and team leads")
+    chat.expect("Only admins and reviewers")
     await chat.say("boss", "suggestions")
     chat.expect("Suggestion 1 · by Ann", "How does a thread pool bound the work in flight?")
     await chat.press("boss", "Edit")
@@ -90,6 +90,19 @@ async def test_a_suggestion_edited_and_approved_joins_the_servers_bank(engine: E
     chat.expect("How does a pool bound work in flight?", "suggested by Ann")
     await chat.say("boss", "suggestions")
     chat.expect("No suggestions are waiting")
+
+
+async def test_reviewers_review_and_leads_do_not(engine: Engine):
+    chat = Transcript(engine, server="s1", reviewers={"rita"}, leads={"leo"})
+    await suggest(chat)
+    await chat.say("leo", "suggestions")
+    chat.expect("Only admins and reviewers")
+    await chat.say("rita", "suggestions")
+    button = chat.button("rita", "Approve")
+    refused = await engine.run_custom_id(chat.actor("leo"), button.action.encode())
+    assert "Only admins and reviewers" in refused.plain_text()
+    await chat.press("rita", "Approve")
+    chat.expect("Suggestion approved")
 
 
 async def test_a_rejected_author_is_told_why_privately(engine: Engine):
@@ -296,3 +309,24 @@ async def test_every_topic_off_is_refused(engine: Engine):
     chat.expect("keep one topic on")
     await chat.say("ann", "topics off gamma")
     chat.expect("Only admins")
+
+
+async def test_another_instance_sees_a_change_when_it_next_checks_versions(store, bank, clock):
+    from bot.features import build_engine
+
+    one = build_engine(store=store, bank=bank, clock=clock)
+    two = build_engine(store=store, bank=bank, clock=clock)
+    try:
+        chat_one, chat_two = chat_for(one), chat_for(two)
+        server_id, _ = await server_bank(two, chat_two)  # two has looked: shipped bank cached
+        await add_pack(chat_one, pack_file("locks.yaml", [question("lock-1")]))
+        qid = f"s{server_id}.lock-1"
+        assert qid not in (await two.kit.bank_for(server_id)).questions  # within its 30 s
+        two.kit.library.refresh()  # as when its refresh interval has passed
+        assert qid in (await two.kit.bank_for(server_id)).questions
+        await chat_one.say("boss", "pack disable locks")
+        two.kit.library.refresh()
+        assert qid not in (await two.kit.bank_for(server_id)).questions
+    finally:
+        await one.close()
+        await two.close()

@@ -103,6 +103,7 @@ class ConsoleAdapter:
             server_name="console",
             is_admin=True,
             is_lead=True,
+            is_reviewer=True,
         )
 
     def render(self, reply: Reply) -> str:

@@ -24,6 +24,7 @@ from bot.adapters.discord_client import (
     _snowflake,
     _start_failure,
     invite_url,
+    is_reviewer,
     make_client,
     member_ranks,
     platform_error,
@@ -204,6 +205,7 @@ class DiscordAdapter(Adapter):
                 is_dm=True,
                 is_admin=is_admin,
                 is_lead=is_lead,
+                is_reviewer=is_reviewer(user_id=user_id, role_ids=set(), settings=self.settings),
             )
         perms = interaction.permissions
         roles = {str(role.id) for role in getattr(user, "roles", ())}
@@ -224,6 +226,7 @@ class DiscordAdapter(Adapter):
             server_name=getattr(interaction.guild, "name", None),
             is_admin=is_admin,
             is_lead=is_lead,
+            is_reviewer=is_reviewer(user_id=user_id, role_ids=roles, settings=self.settings),
         )
 
     async def run_command(

@@ -79,6 +79,7 @@ class SlackAdapter(Adapter):
         self.base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
         self.admin_users = id_list(settings.admin_users)
         self.lead_users = id_list(settings.lead_users)
+        self.reviewer_users = id_list(settings.reviewer_users)
         self._app_token = settings.slack_app_token
         signing_secret = settings.slack_signing_secret
         self.mode = "socket" if self._app_token else "http" if signing_secret else "none"
@@ -274,6 +275,7 @@ class SlackAdapter(Adapter):
                 is_dm=True,
                 is_admin=is_admin,
                 is_lead=is_admin or user_id in self.lead_users,
+                is_reviewer=user_id in self.reviewer_users,
             )
             reply = await self.engine.home(actor)
             await self._call("views_publish", user_id=user_id, view=render.home_view(reply))
@@ -305,6 +307,7 @@ class SlackAdapter(Adapter):
             is_dm=channel_id.startswith("D"),
             is_admin=is_admin,
             is_lead=is_admin or user_id in self.lead_users,
+            is_reviewer=user_id in self.reviewer_users,
         )
         return Origin(actor, trigger_id, response_url, direct)
 

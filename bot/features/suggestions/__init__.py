@@ -29,14 +29,20 @@ from bot.engine.messages import (
     Reply,
     literal,
 )
-from bot.engine.registry import IN_CHANNELS, Role, action, command, job
+from bot.engine.registry import IN_CHANNELS, action, command, job
 
 SUGGESTIONS_PER_DAY = 5  # per member and server, over the last 24 hours
 QUEUE_SHOWN = 5
 REVIEWERS_ONLY = (
-    "Only admins and team leads review suggestions (Manage Server on Discord, workspace admins "
-    "on Slack, or the ids in PREPBOT_ADMIN_* / PREPBOT_LEAD_*)."
+    "Only admins and reviewers review suggestions (Manage Server on Discord, workspace admins "
+    "on Slack, or the ids in PREPBOT_ADMIN_* / PREPBOT_REVIEWER_*)."
 )
+
+
+def reviewer(actor: Actor) -> None:
+    """Refuse anyone who may not review suggestions."""
+    if not (actor.is_admin or actor.is_reviewer):
+        raise Refusal(REVIEWERS_ONLY)
 
 
 @dataclass(frozen=True)
@@ -144,13 +150,12 @@ class Suggestions:
     @command(
         "pack",
         "suggestions",
-        summary="Admins and leads: the queue of suggested questions (also `suggestions`)",
-        who=Role.LEAD,
+        summary="Admins and reviewers: the queue of suggested questions (also `suggestions`)",
         where=IN_CHANNELS,
         group="Admins",
-        refusal=REVIEWERS_ONLY,
     )
     async def queue(self, actor: Actor) -> Reply:
+        reviewer(actor)
         place = await self.kit.place(actor)
         rows = await self.kit.store.pending_suggestions(place.server.id, QUEUE_SHOWN + 1)
         if not rows:
@@ -183,6 +188,7 @@ class Suggestions:
 
     async def _pending(self, actor: Actor, target: SuggestionTarget) -> tuple[Any, Any]:
         """The suggestion, if it is this server's and still waiting; Refusal otherwise."""
+        reviewer(actor)
         place = await self.kit.place(actor)
         row = await self.kit.store.suggestion(target.suggestion_id)
         if row is None or row.server_id != place.server.id:
@@ -191,7 +197,7 @@ class Suggestions:
             raise Refusal(f"That suggestion was already {row.status}.")
         return place, row
 
-    @action("suggestion-approve", target=SuggestionTarget, who=Role.LEAD)
+    @action("suggestion-approve", target=SuggestionTarget)
     async def approve(self, actor: Actor, target: SuggestionTarget, form: object) -> Reply:
         place, row = await self._pending(actor, target)
         body = self.checked(as_form_values(json.loads(row.body)))
@@ -215,13 +221,13 @@ class Suggestions:
             tone="success",
         )
 
-    @action("suggestion-edit", target=SuggestionTarget, who=Role.LEAD)
+    @action("suggestion-edit", target=SuggestionTarget)
     async def edit(self, actor: Actor, target: SuggestionTarget, form: object) -> Reply:
         _, row = await self._pending(actor, target)
         values = as_form_values(json.loads(row.body))
         return Reply(form=suggestion_form(target, values), private=True)
 
-    @action("suggestion-save", target=SuggestionTarget, who=Role.LEAD)
+    @action("suggestion-save", target=SuggestionTarget)
     async def save(self, actor: Actor, target: SuggestionTarget, form: dict | None) -> Reply:
         await self._pending(actor, target)
         body = self.checked(form)
@@ -230,14 +236,14 @@ class Suggestions:
         head = Card(title="Suggestion edited", body="Approve it when it reads right.")
         return Reply(cards=(head, self.card(row)), private=True)
 
-    @action("suggestion-reject", target=SuggestionTarget, who=Role.LEAD)
+    @action("suggestion-reject", target=SuggestionTarget)
     async def reject(self, actor: Actor, target: SuggestionTarget, form: object) -> Reply:
         await self._pending(actor, target)
         field = FormField("reason", "Why not? (sent to the author privately)", max_length=500)
         form_ = Form("Reject the suggestion", Action("suggestion-reason", target), (field,))
         return Reply(form=form_, private=True)
 
-    @action("suggestion-reason", target=SuggestionTarget, who=Role.LEAD)
+    @action("suggestion-reason", target=SuggestionTarget)
     async def reason(self, actor: Actor, target: SuggestionTarget, form: dict | None) -> Reply:
         await self._pending(actor, target)
         why = " ".join(((form or {}).get("reason") or "").split())
