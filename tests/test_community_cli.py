@@ -53,6 +53,16 @@ def test_the_whole_flow_in_a_console_session(tmp_path: Path):
         "Report a problem",
         *("The second key point is wrong.", ""),
         "reports",
+        "suggest",
+        *("What does a semaphore bound?", ""),
+        *("How many tasks hold it at once; the rest wait for a release.", ""),
+        *("a counter of permits", ""),
+        *("alpha easy", ""),
+        *("", ""),
+        "suggestions",
+        "Reject",
+        *("Duplicate of alpha-easy-1.", ""),
+        "streak",  # any command: the notices are shown before it
         "quit",
     ]
     run = console(tmp_path / "c.db", "\n".join(script) + "\n")
@@ -69,6 +79,7 @@ def test_the_whole_flow_in_a_console_session(tmp_path: Path):
     assert "`good` and its 2 questions are gone" in out
     assert "Your report went to the admins" in out
     assert "alpha-easy-1 · 1 report" in out
+    assert "Suggestion rejected" in out and "Why: Duplicate of alpha-easy-1." in out
 
 
 def test_pack_add_and_content_reports_from_the_command_line(tmp_path, monkeypatch, capsys):

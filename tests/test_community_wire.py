@@ -8,6 +8,7 @@ out through the scheduler.
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import yaml
@@ -75,6 +76,33 @@ async def test_discord_pack_attachment_and_the_suggestion_review(tmp_path: Path)
         topics = await slash("topics", user=ann)
         assert "(`alpha`): 7 (" in topics.text
 
+        # Practised by id; reported from under its reference answer; in the admins' queue.
+        qid = next(q for q in approved.text.split("`") if q.endswith(".suggestion-1"))
+        asked = await slash("question", user=ann, id=qid)
+        assert "How does a pool bound the work in flight?" in asked.text
+        assert "suggested by ann" in asked.text
+        revealed = await asyncio.to_thread(
+            fake.reply, fake.click(asked.message_with("Reveal"), "Reveal", user=ann)
+        )
+        form = await asyncio.to_thread(
+            fake.reply,
+            fake.click(revealed.message_with("Report a problem"), "Report a problem", user=ann),
+        )
+        assert form.modal is not None
+        reported = await asyncio.to_thread(
+            fake.reply, fake.submit(form.modal["custom_id"], {"problem": "Typo."}, user=ann)
+        )
+        assert "Your report went to the admins" in reported.text
+        queue = await slash("pack", "reports", user=boss)
+        assert f"{qid} · 1 report" in queue.text and "Typo." in queue.text
+
+        # The pack, switched off and removed.
+        assert "no longer drawn" in (await slash("pack", "disable", user=boss, name="locks")).text
+        listed = await slash("pack", "list", user=boss)
+        assert "`locks`: 2 questions, **off**" in listed.text
+        removed = await slash("pack", "remove", user=boss, name="locks")
+        assert "`locks` and its 2 questions are gone" in removed.text
+
 
 async def test_slack_shared_pack_and_a_rejection_told_by_dm(tmp_path: Path):
     async with surfaces(tmp_path) as s:
@@ -124,3 +152,35 @@ async def test_slack_shared_pack_and_a_rejection_told_by_dm(tmp_path: Path):
             "chat.postMessage", lambda c: "Too close to alpha-1." in c.text(), after=after
         )
         assert dm.args["channel"].startswith("D")  # a direct message to the author
+
+        # A second suggestion: edited in a prefilled modal, approved, practised by id.
+        after = len(slack.calls)
+        await sender.command("suggest", ann)
+        opened = await slack.wait_for("views.open", after=after)
+        again = {**SUGGESTION, "question": "What bounds the work a thread pool takes in?"}
+        await sender.interact(view_submission(opened.args["view"], again, ann, trigger_id="t3"))
+        await slack.wait_for("chat.postEphemeral", after=after)
+        after = len(slack.calls)
+        await sender.command("suggestions", boss)
+        queue = await slack.wait_for("response_url", after=after)
+        after = len(slack.calls)
+        await sender.click(queue.button("Edit"), boss)
+        opened = await slack.wait_for("views.open", after=after)
+        view = opened.args["view"]
+        view = json.loads(view) if isinstance(view, str) else view
+        initial = {b["block_id"]: b["element"].get("initial_value") for b in view["blocks"]}
+        assert initial["topic"] == "alpha medium"
+        edited = {**again, "question": "What bounds the work a pool takes in?"}
+        after = len(slack.calls)
+        await sender.interact(view_submission(view, edited, boss, trigger_id="t4"))
+        saved = await slack.wait_for("chat.postEphemeral", after=after)
+        assert "Suggestion edited" in saved.text()
+        after = len(slack.calls)
+        await sender.click(saved.button("Approve"), boss)
+        approved = await slack.wait_for("response_url", after=after)
+        assert "Suggestion approved" in approved.text()
+        qid = next(q for q in approved.text().split("`") if q.endswith(".suggestion-2"))
+        assert "What bounds the work a pool takes in?" in await s.slack_says(f"question {qid}", ann)
+        assert "(`alpha`): 7 (" in await s.slack_says("topics", ann)
+        assert "no longer drawn" in await s.slack_says("pack disable locks", boss)
+        assert "its 2 questions are gone" in await s.slack_says("pack remove locks", boss)
