@@ -181,6 +181,8 @@ async def test_a_pack_is_added_disabled_enabled_exported_and_removed(engine: Eng
     await chat.say("boss", "topics off beta")
     await chat.say("ann", "topics")
     chat.expect("off here")
+    await chat.say("ann", "question alpha")
+    chat.expect("`alpha` is switched off on this server")
     await chat.say("ann", "question")
     assert chat.cards[0].fields[0].value == "Gamma Topic"
     await chat.say("boss", "pack disable locks")
@@ -330,3 +332,23 @@ async def test_another_instance_sees_a_change_when_it_next_checks_versions(store
     finally:
         await one.close()
         await two.close()
+
+
+async def test_the_daily_post_and_mock_rounds_draw_only_enabled_topics_and_packs(engine: Engine):
+    chat = Transcript(engine, server="s1", admins={"boss"}, leads={"lead"})
+    await add_pack(chat, pack_file("locks.yaml", [question(f"lock-{i}") for i in range(3)]))
+    await chat.say("boss", "topics off alpha")
+    await chat.say("boss", "topics off beta")
+    server_id, bank = await server_bank(engine, chat)
+    drawn = {q.id for q in bank.select()}
+    assert len(drawn) == 4 and {f"s{server_id}.lock-{i}" for i in range(3)} < drawn
+    await chat.say("ann", "today")
+    assert chat.cards[0].footer.removeprefix("id: ") in drawn
+    await chat.say("lead", "mock start candidate:ann count:4 minutes:30")
+    chat.expect("Mock interview")
+    row = await engine.mock.rounds.open_round(server_id, "c1")
+    assert {item.question_id for item in await engine.mock.rounds.items(row.id)} == drawn
+    await chat.say("boss", "pack disable locks")
+    await chat.say("lead", "mock end")
+    await chat.say("lead", "mock start candidate:ann count:2 minutes:30")
+    chat.expect("Only 1 questions match")

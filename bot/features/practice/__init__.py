@@ -115,6 +115,9 @@ class Practice:
         place = place or await self.kit.place(actor)
         q, why = await pick(self.kit, place, topics, level, exclude, kind)
         if q is None:
+            off = set(topics) & (await self.kit.bank_for(place.server.id)).disabled
+            if off:
+                raise Refusal(f"`{', '.join(sorted(off))}` is switched off on this server.")
             raise Refusal("No question matches that topic and difficulty.")
         await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
         target = Ask(question_id=q.id)
