@@ -8,7 +8,9 @@ Prints, on a fresh SQLite file each run:
 - the baseline measured in the same run: the same fan-out posted one at a time
   (concurrency 1), and the ratio of the two;
 - with a platform that allows `--rate` posts/s (answering 429 + Retry-After beyond it), the
-  total time against the bound the limit sets (schedules / rate).
+  total time against the bound the limit sets (schedules / rate);
+- with `--pack N`, the unlimited fan-out again with an N-question pack added to the server,
+  so that every pick goes through the server's own view of the bank.
 """
 
 from __future__ import annotations
@@ -20,10 +22,13 @@ from datetime import datetime
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+import yaml
+
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
 from bot.engine.messages import Reply
+from bot.engine.options import FileArg
 from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.schema import schedules
@@ -74,8 +79,26 @@ class FakePlatform(Adapter):
         pass
 
 
+def pack_yaml(count: int) -> bytes:
+    """A valid pack of `count` questions in the bank's first topic."""
+    topic = next(iter(load_valid_bank([BUILTIN_CONTENT_DIR]).topics))
+    return yaml.safe_dump(
+        [
+            {
+                "id": f"bench-{i}",
+                "topic": topic,
+                "difficulty": "medium",
+                "question": f"Bench question {i}: what does a lock protect?",
+                "answer": f"Answer {i}: a lock protects shared state from concurrent writers.",
+                "key_points": ["shared state", "one writer at a time"],
+            }
+            for i in range(count)
+        ]
+    ).encode()
+
+
 async def fan_out(
-    path: Path, count: int, *, rate: float | None, concurrency: int
+    path: Path, count: int, *, rate: float | None, concurrency: int, pack: int = 0
 ) -> tuple[float, FakePlatform]:
     store = Store.from_url(f"sqlite+aiosqlite:///{path}")
     await store.upgrade()
@@ -102,6 +125,8 @@ async def fan_out(
     engine = build_engine(
         store=store, bank=load_valid_bank([BUILTIN_CONTENT_DIR]), clock=lambda: NOW
     )
+    if pack:
+        await engine.packs.import_pack(server.id, FileArg("bench.yaml", pack_yaml(pack)), by="b")
     platform = FakePlatform(rate=rate)
     scheduler = Scheduler(
         engine=engine, adapters={"bench": platform}, clock=lambda: NOW, concurrency=concurrency
@@ -122,6 +147,7 @@ async def main() -> None:
     parser.add_argument("--baseline", type=int, default=2_000, help="schedules in the serial run")
     parser.add_argument("--limited", type=int, default=10_000, help="schedules in the limited run")
     parser.add_argument("--rate", type=float, default=50.0)
+    parser.add_argument("--pack", type=int, default=0, help="questions in a server pack")
     args = parser.parse_args()
     with TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -133,6 +159,14 @@ async def main() -> None:
         base = args.baseline / serial
         print(f"baseline, one at a time: {base:.0f} posts/s")
         print(f"ratio (fan-out / one at a time): {rate / base:.2f}")
+        if args.pack:
+            packed, _ = await fan_out(
+                tmp_path / "pack.db", args.schedules, rate=None, concurrency=32, pack=args.pack
+            )
+            print(
+                f"fan-out with a {args.pack}-question server pack: {args.schedules} posts in "
+                f"{packed:.1f} s = {args.schedules / packed:.0f} posts/s"
+            )
         if args.limited:
             limited, platform = await fan_out(
                 tmp_path / "limited.db", args.limited, rate=args.rate, concurrency=32

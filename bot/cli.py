@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from bot import __version__
+from bot import cli_community as community
 from bot.adapters.base import StartError
 from bot.config import ConfigError, Settings, load_settings
 
@@ -72,6 +73,7 @@ def _content_parser(sub: argparse._SubParsersAction) -> None:
     )
     importer.add_argument("-o", "--output", type=Path, help="write YAML here (default: stdout)")
     content_sub.add_parser("stats", help="questions per topic and difficulty, kind and review")
+    community.add_parsers(sub, content_sub)
     links = content_sub.add_parser(
         "check-links", help="reference links by host; versioned docs past their end of life"
     )
@@ -404,6 +406,9 @@ def _console(args: argparse.Namespace) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
+    done = community.dispatch(args, _settings)
+    if done is not None:
+        return done
     if args.command == "content":
         if args.content_command == "validate":
             return _validate(args.dirs)

@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     admin_users: str = Field("", alias="PREPBOT_ADMIN_USERS")
     lead_roles: str = Field("", alias="PREPBOT_LEAD_ROLES")
     lead_users: str = Field("", alias="PREPBOT_LEAD_USERS")
+    # Who reviews members' question suggestions besides admins.
+    reviewer_roles: str = Field("", alias="PREPBOT_REVIEWER_ROLES")
+    reviewer_users: str = Field("", alias="PREPBOT_REVIEWER_USERS")
     discord_guild_id: str | None = Field(None, alias="PREPBOT_DISCORD_GUILD_ID")
     # Several instances share a large Discord bot: each runs some shards of the count.
     discord_shard_count: int | None = Field(None, alias="PREPBOT_DISCORD_SHARD_COUNT", ge=1)

@@ -323,7 +323,7 @@ class Scheduler:
         sent = self._unrecorded.get(post.id)
         if sent is None:
             try:
-                reply = self.engine.practice.daily_reply(post, thread=item.kind == "channel")
+                reply = await self.engine.practice.daily_reply(post, thread=item.kind == "channel")
             except Refusal as exc:  # its question left the bank: post nothing, keep it unposted
                 await self.store.release_claim(post.id, owner=self.owner)
                 log.warning("not posting %s %s for %s: %s", item.kind, item.key, day, exc.message)
@@ -412,7 +412,7 @@ class Scheduler:
             return
         count = await self.store.post_answer_count(previous.id)
         try:
-            reply = self.engine.practice.daily_reply(previous, tally=count)
+            reply = await self.engine.practice.daily_reply(previous, tally=count)
             await adapter.update(decode_sent(previous.message_ref), reply)
         except Exception as exc:  # a tally is a nicety: never let it fail a day's post
             log.warning("could not update the tally of post %s: %s", previous.id, exc)

@@ -294,3 +294,13 @@ async def test_the_tree_offers_choices_or_autocomplete_for_topics():
     many = topic_option([(f"t{i}", f"Topic {i}") for i in range(30)])
     assert many.get("autocomplete") is True and not many.get("choices")
     await client.close()
+
+
+def test_reviewers_by_role_or_user_id():
+    from bot.adapters.discord_client import is_reviewer
+
+    configured = settings(PREPBOT_REVIEWER_ROLES="30", PREPBOT_REVIEWER_USERS="8")
+    assert is_reviewer(user_id="1", role_ids={"30"}, settings=configured)
+    assert is_reviewer(user_id="8", role_ids=set(), settings=configured)
+    assert not is_reviewer(user_id="1", role_ids={"20"}, settings=configured)
+    assert not is_reviewer(user_id="8", role_ids=set(), settings=settings())

@@ -16,12 +16,14 @@ from tests.surfaces import surfaces
 
 # Discord's option types (https://discord.com/developers/docs/interactions/application-commands).
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, ROLE = 1, 2, 3, 4, 5, 6, 8
+ATTACHMENT = 11
 TYPES = {
     "member": USER,
     "role": ROLE,
     "integer": INTEGER,
     "duration": INTEGER,
     "boolean": BOOLEAN,
+    "file": ATTACHMENT,
 }
 
 

@@ -12,9 +12,11 @@ from typing import TextIO
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
-from bot.engine.messages import Delivery, Reply
+from bot.engine.messages import Button, Delivery, Form, Refusal, Reply
+from bot.engine.options import FileArg
 
 log = logging.getLogger(__name__)
+MAX_FILE_BYTES = 1_000_000
 
 BANNER = (
     "prepbot console: daily interview practice. Type `today` for today's question, "
@@ -22,20 +24,33 @@ BANNER = (
 )
 
 
-def render(reply: Reply, hints: dict[str, str] | None = None, files: Path | None = None) -> str:
+def render(
+    reply: Reply,
+    hints: dict[str, str] | None = None,
+    files: Path | None = None,
+    pressable: dict[str, Button] | None = None,
+) -> str:
     """A reply as terminal text, with the commands that stand in for its buttons; its
     pictures and files are written to `files` (default: where the console runs)."""
-    return render_steps(plan(reply), hints or {}, files or Path.cwd())
+    return render_steps(plan(reply), hints or {}, files or Path.cwd(), pressable)
 
 
-def render_steps(steps: list[Step], hints: dict[str, str], files: Path) -> str:
+def render_steps(
+    steps: list[Step],
+    hints: dict[str, str],
+    files: Path,
+    pressable: dict[str, Button] | None = None,
+) -> str:
+    """Buttons with a command that stands in for them show it; the others show their label,
+    which typed presses them (`Approve 2` for the second `Approve`), noted in `pressable`."""
     parts = []
+    pressable = {} if pressable is None else pressable
     for step in steps:
         for card in step.cards:
             text = re.sub(r"\*\*(.+?)\*\*", r"\1", card.plain_text())
             verbs: list[str] = []
             for button in card.buttons:
-                hint = hints.get(button.action.verb)
+                hint = hints.get(button.action.verb) or _pressable(button, pressable)
                 if hint and hint not in verbs:
                     verbs.append(hint)
             if verbs:
@@ -50,11 +65,30 @@ def render_steps(steps: list[Step], hints: dict[str, str], files: Path) -> str:
     return "\n\n".join(parts)
 
 
+def _pressable(button: Button, pressable: dict[str, Button]) -> str:
+    label, n = button.label, 1
+    while label.lower() in pressable:
+        n += 1
+        label = f"{button.label} {n}"
+    pressable[label.lower()] = button
+    return label
+
+
 def save(directory: Path, filename: str, data: bytes) -> Path:
     """A file the console writes (a picture, an export); returns where."""
     path = (directory / Path(filename).name).resolve()
     path.write_bytes(data)
     return path
+
+
+def read_file(path: str) -> FileArg:
+    """A file named in the console, capped a little over what a pack may hold (the command
+    says what is wrong with a larger one)."""
+    try:
+        with Path(path).expanduser().open("rb") as f:
+            return FileArg(Path(path).name, f.read(MAX_FILE_BYTES + 1))
+    except OSError:
+        raise Refusal(f"Cannot read `{path[:200]}`.") from None
 
 
 class ConsoleAdapter:
@@ -82,11 +116,13 @@ class ConsoleAdapter:
             server_name="console",
             is_admin=True,
             is_lead=True,
+            is_reviewer=True,
         )
 
     def render(self, reply: Reply) -> str:
         hints = {verb: spec.hint for verb, spec in self.engine.registry.actions.items()}
-        return render(reply, hints, self.files)
+        self._pressable: dict[str, Button] = {}
+        return render(reply, hints, self.files, self._pressable)
 
     def _print(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -99,21 +135,49 @@ class ConsoleAdapter:
         line = await asyncio.to_thread(self.stdin.readline)
         return None if line == "" else line.rstrip("\n")
 
-    async def _read_form(self) -> str:
-        self._print("Type your answer; an empty line ends it.")
+    async def _read_form(self, form: Form) -> dict[str, str]:
+        """One text for a one-field form; else each field in turn (an empty line keeps a
+        prefilled value)."""
+        if len(form.fields) == 1 and not form.fields[0].value:
+            self._print("Type your answer; an empty line ends it.")
+            return {form.fields[0].name: await self._read_lines()}
+        values = {}
+        for field in form.fields:
+            shown = f" (now: {field.value!r}; an empty line keeps it)" if field.value else ""
+            self._print(f"{field.label}{shown or '; an empty line ends it'}.")
+            values[field.name] = await self._read_lines() or field.value
+        return values
+
+    async def _read_lines(self) -> str:
         lines: list[str] = []
         while (line := await self._readline("... ")) not in (None, ""):
             lines.append(line)
         return "\n".join(lines)
 
+    async def _run(self, line: str) -> Reply:
+        """A typed button label presses it; a file option's path is read here."""
+        button = getattr(self, "_pressable", {}).get(line.strip().lower())
+        if button is not None:
+            return await self.engine.run_action(self.actor, button.action)
+        try:
+            cmd, values = self.engine.registry.parse(line, prefix="")
+        except Refusal:
+            return await self.engine.run_text(self.actor, line, prefix="")
+        for option in cmd.options:
+            if option.kind == "file" and isinstance(values.get(option.name), str):
+                try:
+                    values[option.name] = read_file(values[option.name])
+                except Refusal as exc:
+                    return Reply.error(exc.message)
+        return await self.engine.invoke(self.actor, cmd, values, prefix="")
+
     async def handle(self, line: str) -> str:
         """Run one typed command and return what to print; never raises."""
         try:
             notices = await self.run_jobs()
-            reply = await self.engine.run_text(self.actor, line, prefix="")
+            reply = await self._run(line)
             if reply.form is not None:
-                text = await self._read_form()
-                values = {field.name: text for field in reply.form.fields}
+                values = await self._read_form(reply.form)
                 reply = await self.engine.run_action(self.actor, reply.form.action, values)
             return "\n\n".join([*notices, self.render(reply)])
         except Exception:

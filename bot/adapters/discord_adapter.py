@@ -24,6 +24,7 @@ from bot.adapters.discord_client import (
     _snowflake,
     _start_failure,
     invite_url,
+    is_reviewer,
     make_client,
     member_ranks,
     platform_error,
@@ -37,6 +38,7 @@ from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
 from bot.engine.messages import Reply
+from bot.engine.options import FileArg
 from bot.engine.registry import Command
 
 __all__ = [
@@ -61,6 +63,7 @@ THREAD_NAME_LIMIT = 100
 DEFER_AFTER = 1.5
 # Discord allows 50 REST requests per second per bot; scheduled posts keep some headroom.
 POSTS_PER_SECOND = 40.0
+MAX_FILE_BYTES = 1_000_000  # a question pack; larger attachments are refused unread
 APOLOGY = "Something went wrong handling that; it is logged. Nothing you saved is lost."
 FORM_AFTER_DEFER = "That took too long to open a form; please click the button again."
 
@@ -203,6 +206,7 @@ class DiscordAdapter(DiscordRoles, Adapter):
                 is_dm=True,
                 is_admin=is_admin,
                 is_lead=is_lead,
+                is_reviewer=is_reviewer(user_id=user_id, role_ids=set(), settings=self.settings),
             )
         perms = interaction.permissions
         roles = {str(role.id) for role in getattr(user, "roles", ())}
@@ -223,6 +227,7 @@ class DiscordAdapter(DiscordRoles, Adapter):
             server_name=getattr(interaction.guild, "name", None),
             is_admin=is_admin,
             is_lead=is_lead,
+            is_reviewer=is_reviewer(user_id=user_id, role_ids=roles, settings=self.settings),
         )
 
     async def run_command(
@@ -230,12 +235,17 @@ class DiscordAdapter(DiscordRoles, Adapter):
     ) -> None:
         """A `/prep` subcommand with its typed option values, straight to the engine."""
         public = not cmd.private_for(interaction.guild_id is None)
-        await self._handle(
-            interaction,
-            lambda actor: self.engine.invoke(actor, cmd, values),
-            label=cmd.name,
-            public=public,
-        )
+
+        async def work(actor: Actor) -> Reply:
+            typed = dict(values)
+            for name, value in values.items():
+                if isinstance(value, discord.Attachment):  # a pack: read it before the engine
+                    if value.size > MAX_FILE_BYTES:
+                        return Reply.error(f"`{value.filename[:80]}` is larger than 1 MB.")
+                    typed[name] = FileArg(value.filename, await value.read())
+            return await self.engine.invoke(actor, cmd, typed)
+
+        await self._handle(interaction, work, label=cmd.name, public=public)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         """Every button click and modal submission of ours, on any message, old or new."""

@@ -67,6 +67,13 @@ def member_ranks(
     return is_admin, is_lead
 
 
+def is_reviewer(*, user_id: str, role_ids: set[str], settings: Settings) -> bool:
+    """Reviews question suggestions: a configured role or user id (admins do anyway)."""
+    return bool(role_ids & id_list(settings.reviewer_roles)) or user_id in id_list(
+        settings.reviewer_users
+    )
+
+
 def platform_error(exc: BaseException) -> PlatformError:
     """A discord.py failure as the PlatformError the scheduler understands."""
     if isinstance(exc, discord.RateLimited):

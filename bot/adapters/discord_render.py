@@ -198,6 +198,7 @@ def form_modal(form: Form) -> discord.ui.Modal:
                 or None,
                 max_length=max(1, min(f.max_length, INPUT_VALUE_LIMIT)),
                 required=f.required,
+                default=f.value[: min(f.max_length, INPUT_VALUE_LIMIT)] or None,
             )
         )
     return modal

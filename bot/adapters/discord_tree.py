@@ -70,6 +70,8 @@ def annotation(option: Option) -> Any:
         return discord.Role
     if option.kind == "boolean":
         return bool
+    if option.kind == "file":
+        return discord.Attachment
     if option.kind in ("integer", "duration") and option.low is not None:
         return app_commands.Range[int, option.low, option.high]
     if option.kind == "integer":

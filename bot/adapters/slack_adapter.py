@@ -31,12 +31,8 @@ from bot.adapters import slack_render as render
 from bot.adapters.base import Adapter, PlatformError, Sent, escape_slack
 from bot.adapters.slack_files import upload, upload_pictures
 from bot.adapters.slack_http import EVENTS_PATH, HttpMode
-from bot.adapters.slack_people import (
-    Roles,
-    auth_problem,
-    command_text,
-    platform_error,
-)
+from bot.adapters.slack_packs import SharedFiles
+from bot.adapters.slack_people import Roles, auth_problem, command_text, platform_error
 from bot.config import Settings, id_list
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
@@ -84,6 +80,7 @@ class SlackAdapter(Adapter):
         self.base_url = settings.slack_api_url or AsyncWebClient.BASE_URL
         self.admin_users = id_list(settings.admin_users)
         self.lead_users = id_list(settings.lead_users)
+        self.reviewer_users = id_list(settings.reviewer_users)
         self._app_token = settings.slack_app_token
         signing_secret = settings.slack_signing_secret
         self.mode = "socket" if self._app_token else "http" if signing_secret else "none"
@@ -117,6 +114,7 @@ class SlackAdapter(Adapter):
         self.app.action(re.compile(r"^prep:"))(self._on_action)
         self.app.view_submission(re.compile(r"^prep:"))(self._on_view_submission)
         self.app.event("app_home_opened")(self._on_home_opened)
+        SharedFiles(self, api_url=settings.slack_api_url).register(self.app)
         self._socket: Any = None
         self._connect_task: asyncio.Task[None] | None = None
         self._auth_ok = False
@@ -278,6 +276,7 @@ class SlackAdapter(Adapter):
                 is_dm=True,
                 is_admin=is_admin,
                 is_lead=is_admin or user_id in self.lead_users,
+                is_reviewer=user_id in self.reviewer_users,
             )
             reply = await self.engine.home(actor)
             await self._call("views_publish", user_id=user_id, view=render.home_view(reply))
@@ -309,6 +308,7 @@ class SlackAdapter(Adapter):
             is_dm=channel_id.startswith("D"),
             is_admin=is_admin,
             is_lead=is_admin or user_id in self.lead_users,
+            is_reviewer=user_id in self.reviewer_users,
         )
         return Origin(actor, trigger_id, response_url, direct)
 

@@ -224,6 +224,8 @@ def form_view(form: Form, *, channel_id: str) -> Block:
             "multiline": field.multiline,
             "max_length": min(field.max_length, INPUT_MAX_LENGTH),
         }
+        if field.value:
+            element["initial_value"] = field.value[: min(field.max_length, INPUT_MAX_LENGTH)]
         if field.placeholder:
             element["placeholder"] = {
                 "type": "plain_text",

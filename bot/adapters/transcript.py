@@ -42,6 +42,7 @@ class Transcript:
     channel: str = "c1"
     admins: set[str] = field(default_factory=set)
     leads: set[str] = field(default_factory=set)
+    reviewers: set[str] = field(default_factory=set)
     log: list[Seen] = field(default_factory=list)
     last: list[Seen] = field(default_factory=list)
     forms: dict[str, Form] = field(default_factory=dict)
@@ -58,6 +59,7 @@ class Transcript:
             is_dm=dm,
             is_admin=is_admin,
             is_lead=is_admin or user in self.leads,
+            is_reviewer=user in self.reviewers,
         )
 
     async def say(self, user: str, text: str, *, channel: str | None = None, dm: bool = False):

@@ -21,6 +21,7 @@ class Actor:
     is_dm: bool = False
     is_admin: bool = False
     is_lead: bool = False
+    is_reviewer: bool = False  # reviews question suggestions (admins do too)
 
 
 @dataclass(frozen=True)

@@ -64,6 +64,7 @@ class Question:
     matches: tuple[tuple[str, ...], ...] = ()
     hints: tuple[str, ...] = ()  # nudges toward the answer, revealed one at a time
     source: str = ""
+    credit: str = ""  # a server pack's question: who suggested it (shown under it)
 
     @property
     def points(self) -> tuple[KeyPoint, ...]:
@@ -114,6 +115,8 @@ class Bank:
     topics: dict[str, Topic]
     questions: dict[str, Question]
     by_topic: dict[str, list[Question]] = field(default_factory=dict)
+    # Topics a server switched off: still found by id, never drawn.
+    disabled: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         self.by_topic = {slug: [] for slug in self.topics}
@@ -131,7 +134,7 @@ class Bank:
     ) -> list[Question]:
         """Questions in any of `topics` (all when empty) at `difficulty` and of `kind` (any
         when None)."""
-        wanted = list(topics) or list(self.by_topic)
+        wanted = [s for s in list(topics) or list(self.by_topic) if s not in self.disabled]
         return [
             q
             for slug in wanted
@@ -301,9 +304,16 @@ def _check_points(
 
 
 def _check_hints(
-    raw: dict, key_points: tuple[str, ...], where: tuple[str, str], problems: list[Problem]
+    raw: dict,
+    key_points: tuple[str, ...],
+    where: tuple[str, str],
+    problems: list[Problem],
+    *,
+    required: bool = True,
 ) -> tuple[str, ...]:
-    """1 to 3 short hints that lead without giving a key point away."""
+    """1 to 3 short hints that lead without giving a key point away (none, if not required)."""
+    if not required and not raw.get("hints"):
+        return ()
     hints = _check_list(raw, "hints", MAX_HINT, where, problems)
     if not hints and not any(p.field == "hints" for p in problems[-1:]):
         problems.append(Problem(*where, "hints", f"missing: give 1 to {MAX_HINTS} hints"))
@@ -318,6 +328,16 @@ def _check_hints(
             ):
                 problems.append(Problem(*where, "hints", f"gives a key point away: {hint!r}"))
     return hints
+
+
+def _check_references(
+    raw: dict, where: tuple[str, str], problems: list[Problem]
+) -> tuple[str, ...]:
+    references = _check_list(raw, "references", 300, where, problems)
+    for ref in references:
+        if not ref.startswith(("https://", "http://")):
+            problems.append(Problem(*where, "references", f"not a web link: {ref!r}"))
+    return references
 
 
 def _check_identity(
@@ -342,9 +362,16 @@ def _check_identity(
 
 
 def parse_question(
-    raw: object, position: int, path: Path, topics: dict[str, Topic], problems: list[Problem]
+    raw: object,
+    position: int,
+    path: Path,
+    topics: dict[str, Topic],
+    problems: list[Problem],
+    *,
+    hints_required: bool = True,
 ) -> Question | None:
-    """Validate one question mapping; append problems and return it when usable."""
+    """Validate one question mapping; append problems and return it when usable.
+    `hints_required`: a server's own packs may leave hints out (then there is no Hint button)."""
     file = str(path)
     if not isinstance(raw, dict):
         problems.append(Problem(file, f"#{position}", "-", "each question must be a mapping"))
@@ -366,12 +393,9 @@ def parse_question(
         )
     follow_ups = _check_list(raw, "follow_ups", MAX_FOLLOW_UP, where, problems)
     tags = _check_list(raw, "tags", 40, where, problems)
-    references = _check_list(raw, "references", 300, where, problems)
-    for ref in references:
-        if not ref.startswith(("https://", "http://")):
-            problems.append(Problem(*where, "references", f"not a web link: {ref!r}"))
+    references = _check_references(raw, where, problems)
     kind, code, output = _check_kind(raw, where, problems)
-    hints = _check_hints(raw, key_points, where, problems)
+    hints = _check_hints(raw, key_points, where, problems, required=hints_required)
     reviewed = raw.get("reviewed", "")
     if not isinstance(reviewed, str) or (reviewed and not REVIEWED_PATTERN.fullmatch(reviewed)):
         problems.append(Problem(*where, "reviewed", "a month as YYYY-MM, e.g. 2026-12"))

@@ -19,6 +19,7 @@ from bot.clock import utcnow
 from bot.engine.actors import Actor, Place, resolve
 from bot.engine.advice import Advisor
 from bot.engine.content import Bank
+from bot.engine.library import Library
 from bot.engine.messages import Action, Delivery, Refusal, Reply
 from bot.engine.ports import RolePort
 from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
@@ -78,6 +79,16 @@ class Kit:
     # Runs another feature's command, `run(actor, ("question",), id=...)`: how one feature
     # reaches another (set by the engine).
     run: Callable[..., Awaitable[Reply]] | None = None
+    library: Library | None = None  # per-server views of `bank` (built from it by default)
+
+    def __post_init__(self) -> None:
+        if self.library is None:
+            self.library = Library(self.store, self.bank)
+
+    async def bank_for(self, server_id: int) -> Bank:
+        """The bank as a server sees it: its enabled packs added, its topics switched off."""
+        assert self.library is not None
+        return await self.library.view(server_id)
 
     async def place(self, actor: Actor) -> Place:
         return await resolve(self.store, actor, default_timezone=self.default_timezone)

@@ -68,6 +68,14 @@ def _encode_field(value: object) -> str:
 
 
 @dataclass(frozen=True)
+class QuestionRef:
+    """The target of a button about one question by id, whichever feature handles it
+    (e.g. "Report a problem" under a reference answer)."""
+
+    question_id: str
+
+
+@dataclass(frozen=True)
 class Button:
     label: str
     action: Action
@@ -154,6 +162,7 @@ class FormField:
     max_length: int = 4000
     placeholder: str = ""
     required: bool = True
+    value: str = ""  # prefilled (e.g. a suggestion opened for editing)
 
 
 @dataclass(frozen=True)

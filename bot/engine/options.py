@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.engine.content import DIFFICULTIES, Bank
+from bot.engine.library import NAMESPACED
 from bot.engine.messages import Refusal
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -44,6 +45,7 @@ KINDS = {
     "boolean": "flag",
     "question": "question-id",
     "dates": "YYYY-MM-DD[..YYYY-MM-DD]|clear",
+    "file": "file",
 }
 MAX_DATE_SPAN = 62  # days in one `schedule skip` range: a holiday season, not a year
 
@@ -87,6 +89,15 @@ class RoleArg:
     @property
     def is_id(self) -> bool:
         return self.id.isdigit()
+
+
+@dataclass(frozen=True)
+class FileArg:
+    """A file handed to a command: a Discord attachment, a file shared on Slack, a console path
+    read by the console. `data` is capped by the adapter that read it."""
+
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -155,6 +166,8 @@ def coerce(option: Option, value: Any, bank: Bank) -> Any:
         return value if isinstance(value, MemberArg) else MemberArg.parse(str(value))
     if kind == "role":
         return value if isinstance(value, RoleArg) else RoleArg.parse(str(value))
+    if kind == "file":  # a FileArg from an adapter; typed text (a console path) stays text
+        return value if isinstance(value, FileArg) else str(value).strip()
     if kind == "boolean":
         return _boolean(option, value)
     if kind in ("integer", "duration"):
@@ -260,7 +273,8 @@ def _weekdays(option: Option, text: str, bank: Bank) -> tuple[str, ...]:
 
 def _question(option: Option, text: str, bank: Bank) -> str:
     word = text.strip().lower()
-    if bank.get(word) is None:
+    # A server pack's id (`s12.my-question`) is looked up in that server's view by the handler.
+    if bank.get(word) is None and not NAMESPACED.fullmatch(word):
         raise Refusal(f"No question has the id `{word[:64]}`; ids are shown under each question.")
     return word
 

@@ -33,6 +33,10 @@ ALIASES = {
     "tz": "timezone",
     "?": "help",
     "back": "away back",  # typed words only: /prep has no room for one more command
+    # The review queues live in the `pack` group (Discord allows 25 entries under /prep);
+    # typed, their short names work too.
+    "suggestions": "pack suggestions",
+    "reports": "pack reports",
 }
 
 

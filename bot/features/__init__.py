@@ -20,13 +20,16 @@ def install_all(engine: Engine) -> Engine:
     from bot.features.help import Help
     from bot.features.history import History
     from bot.features.mock import Mock
+    from bot.features.packs import Packs
     from bot.features.practice import Practice
     from bot.features.practice.hints import Hints
     from bot.features.progress import Progress
     from bot.features.reminders import Reminders
+    from bot.features.reports import Reports
     from bot.features.roles import Roles
     from bot.features.schedules import Schedules
     from bot.features.subscriptions import Subscriptions
+    from bot.features.suggestions import Suggestions
 
     kit = engine.kit
     engine.install("practice", Practice(kit))
@@ -43,6 +46,9 @@ def install_all(engine: Engine) -> Engine:
     engine.install("schedules", Schedules(kit))
     engine.install("roles", Roles(kit))
     engine.install("digest", Digest(kit))
+    engine.install("packs", Packs(kit))
+    engine.install("suggestions", Suggestions(kit))
+    engine.install("reports", Reports(kit))
     return engine
 
 

@@ -17,14 +17,18 @@ from bot.store.schema import (
     mock_items,
     mock_responses,
     mock_rounds,
+    pack_questions,
     posts,
     reminders,
+    reports,
     review_states,
     role_grants,
     schedules,
     season_results,
+    server_content,
     servers,
     subscriptions,
+    suggestions,
 )
 from bot.store.transactions import Transactions, Tx
 
@@ -40,6 +44,8 @@ EXPORTED = (
     ("days_off", days_off),
     ("roles_granted", role_grants),
     ("season_places", season_results),
+    ("suggestions", suggestions),
+    ("problem_reports", reports),
 )
 # Tables whose rows belong to one member (by member_id), deleted with them.
 OWNED = (
@@ -53,6 +59,7 @@ OWNED = (
     role_grants,
     season_results,
 )
+FORMER_MEMBER = "a former member"  # the credit of approved questions after forget-me
 
 
 class MemberData(Transactions):
@@ -90,7 +97,8 @@ class MemberData(Transactions):
         Their answers, grades, reviews, streaks, subscription and mock answers go; rounds in
         which they were the candidate go with the lead's scores and notes; rounds they led
         keep the candidate's scorecard without naming them; their DM question history and
-        their name on schedules they set go too.
+        their name on schedules they set go too. Their suggestions and problem reports go;
+        questions approved from their suggestions stay, credited to "a former member".
         """
         self._forget_cached(member_id)
         removed: dict[str, int] = {}
@@ -103,6 +111,7 @@ class MemberData(Transactions):
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0
             removed.update(await self._forget_rounds(tx, member_id))
+            removed.update(await self._forget_contributions(tx, member_id))
             removed.update(await self._forget_platform_traces(tx, platform, external_id))
             await tx.conn.execute(delete(members).where(members.c.id == member_id))
         return removed
@@ -120,6 +129,28 @@ class MemberData(Transactions):
             .values(lead_member_id=None)
         )
         return {"mock answers": responses.rowcount or 0, "mock rounds": rounds.rowcount or 0}
+
+    async def _forget_contributions(self, tx: Tx, member_id: int) -> dict[str, int]:
+        """Suggestions and reports go; approved questions stay, no longer naming them."""
+        # Their servers' cached views of the bank show the new credit after a version bump.
+        credited = select(pack_questions.c.server_id).where(
+            pack_questions.c.author_member_id == member_id
+        )
+        await tx.conn.execute(
+            update(server_content)
+            .where(server_content.c.server_id.in_(credited))
+            .values(version=server_content.c.version + 1)
+        )
+        kept = await tx.conn.execute(
+            update(pack_questions)
+            .where(pack_questions.c.author_member_id == member_id)
+            .values(author_member_id=None, credit=FORMER_MEMBER)
+        )
+        gone = {}
+        for name, table in (("suggestions", suggestions), ("problem reports", reports)):
+            result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
+            gone[name] = result.rowcount or 0
+        return {**gone, "approved questions now credited to a former member": kept.rowcount or 0}
 
     async def _forget_platform_traces(
         self, tx: Tx, platform: str, external_id: str

@@ -307,3 +307,79 @@ class ResponseRecord(Record):
     created_at: datetime
     display_name: str | None
     external_id: str
+
+
+# Community content --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PackQuestionRow(Record):
+    question_id: str  # namespaced: `s<server id>.<id in the pack>`
+    body: str  # the question's YAML mapping as JSON
+    credit: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerContent(Record):
+    """What a server changes about the bank: switched-off topics and its enabled packs."""
+
+    version: int
+    disabled_topics: tuple[str, ...]
+    questions: tuple[PackQuestionRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PackRecord(Record):
+    id: int
+    name: str
+    enabled: bool
+    size_bytes: int
+    added_by: str | None
+    created_at: datetime
+    question_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRecord(Record):
+    id: int
+    server_id: int
+    member_id: int
+    status: str
+    body: str
+    reason: str | None
+    question_id: str | None
+    created_at: datetime
+    author_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeRecord(Record):
+    """A reviewed suggestion whose author is still to be told, and where to tell them."""
+
+    id: int
+    status: str
+    body: str
+    reason: str | None
+    question_id: str | None
+    platform: str
+    external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportCount(Record):
+    """Open reports of one question: how many, and the latest text."""
+
+    question_id: str
+    count: int
+    latest: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRecord(Record):
+    id: int
+    platform: str
+    server: str
+    question_id: str
+    text: str
+    status: str
+    created_at: datetime

@@ -349,3 +349,81 @@ season_results = Table(
     Column("answers", Integer, nullable=False),
     Column("created_at", DateTime, nullable=False),
 )
+
+# Community content ------------------------------------------------------------------------
+
+# Per server: which topics are switched off, and a version bumped by every change to its
+# packs or topics, so that each instance's cached view of the bank knows when to reload.
+server_content = Table(
+    "server_content",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("disabled_topics", Text, nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default="0"),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+# A server's own question packs (uploaded YAML, and `suggestions` for approved ones).
+packs = Table(
+    "packs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(40), nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default="1"),
+    Column("size_bytes", Integer, nullable=False, server_default="0"),
+    Column("added_by", String(64)),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("server_id", "name"),
+)
+
+# One question of a pack: its YAML mapping as JSON, under a server-namespaced id.
+pack_questions = Table(
+    "pack_questions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pack_id", ForeignKey("packs.id", ondelete="CASCADE"), nullable=False),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("question_id", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("author_member_id", ForeignKey("members.id", ondelete="SET NULL")),
+    Column("credit", String(200)),  # "suggested by ..." under the question
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("server_id", "question_id"),
+    Index("ix_pack_questions_pack", "pack_id"),
+)
+
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(12), nullable=False),  # pending | approved | rejected
+    Column("body", Text, nullable=False),  # the form's fields as JSON
+    Column("reason", Text),  # why it was rejected, told to the author
+    Column("question_id", String(64)),  # once approved
+    Column("reviewed_by", String(64)),
+    Column("notified_at", DateTime),  # the author was told the outcome
+    Column("created_at", DateTime, nullable=False),
+    Column("reviewed_at", DateTime),
+    Index("ix_suggestions_server", "server_id", "status"),
+    Index("ix_suggestions_member", "member_id", "created_at"),
+)
+
+# "Report a problem" under a reference answer.
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+    Column("question_id", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # open | resolved | dismissed
+    Column("created_at", DateTime, nullable=False),
+    Column("closed_at", DateTime),
+    Column("closed_by", String(64)),
+    Index("ix_reports_server", "server_id", "status", "question_id"),
+    Index("ix_reports_member", "member_id"),
+)

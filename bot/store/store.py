@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
 from bot.store import database
+from bot.store.community import CommunityStore
 from bot.store.digests import Digests
 from bot.store.member_data import MemberData
 from bot.store.posts import Posts
@@ -46,7 +47,7 @@ __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 MEMBER_CACHE_SECONDS = 60.0
 
 
-class Store(Posts, Standings, Digests, MemberData, Rhythm):
+class Store(Posts, Standings, Digests, MemberData, Rhythm, CommunityStore):
     """Every query prepbot makes; callers get frozen records (bot.store.records), never rows.
 
     `read()`, `write()` and `transaction()` come from `Transactions`; the leaderboard from

@@ -39,6 +39,7 @@ MESSAGE_REPLY, DEFERRED_REPLY, DEFERRED_UPDATE, UPDATE_MESSAGE, CHOICES, MODAL =
 EPHEMERAL, LOADING = 1 << 6, 1 << 7
 # Option types
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, USER, ROLE = 1, 2, 3, 4, 6, 8
+ATTACHMENT = 11
 
 # Permission bits
 VIEW_CHANNEL = 1 << 10
@@ -245,6 +246,7 @@ class FakeDiscord:
             self.bot_role_id: _role(self.bot_role_id, "prepbot", 1, 0, managed=True),
         }
         self.member_roles: dict[str, set[str]] = {self.bot.id: {self.bot_role_id}}
+        self.uploads: dict[str, bytes] = {}  # attachments members sent, by id (served as CDN)
         self.identified = 0
         self._failures: list[Failure] = []
         self._sockets: list[web.WebSocketResponse] = []
@@ -277,6 +279,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_get("/gateway/", self._gateway)
         app.router.add_route("*", self.API_PREFIX + "/{path:.*}", self._rest)
+        app.router.add_get("/cdn/attachments/{id}/{name}", self._cdn)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -567,6 +570,27 @@ class FakeDiscord:
             return await self._route(record)
         finally:
             self._notify()
+
+    async def _cdn(self, request: web.Request) -> web.Response:
+        """An attachment a member sent with a command, as Discord's CDN serves it."""
+        data = self.uploads.get(request.match_info["id"])
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
+
+    def upload(self, filename: str, data: bytes) -> dict[str, Any]:
+        """An attachment option's resolved object; its bytes are served by the fake CDN."""
+        attachment_id = self.snowflake()
+        self.uploads[attachment_id] = data
+        url = f"http://127.0.0.1:{self.port}/cdn/attachments/{attachment_id}/{filename}"
+        return {
+            "id": attachment_id,
+            "filename": filename,
+            "size": len(data),
+            "url": url,
+            "proxy_url": url,
+            "content_type": "application/x-yaml",
+        }
 
     def _authorised(self, request: Request) -> bool:
         return request.headers.get("Authorization") == f"Bot {self.token}"
@@ -1001,6 +1025,10 @@ class FakeDiscord:
                 if not dm:
                     resolved.setdefault("members", {})[value.id] = value.member(with_user=False)
                 value = value.id
+            if option["type"] == ATTACHMENT:  # value: (filename, bytes)
+                resolved_file = self.upload(*value)
+                resolved.setdefault("attachments", {})[resolved_file["id"]] = resolved_file
+                value = resolved_file["id"]
             entry = {"type": option["type"], "name": name, "value": value}
             if name == focused:
                 entry["focused"] = True

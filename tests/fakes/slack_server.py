@@ -182,6 +182,7 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.files: dict[str, dict[str, Any]] = {}  # uploaded through files_upload_v2
+        self.shared: dict[str, bytes] = {}  # uploaded by members (share_file)
         self.port = 0
         self._rate_limits: dict[str, list[int]] = {}
         self._server_errors: dict[str, list[tuple[int, str, str]]] = {}
@@ -197,6 +198,7 @@ class FakeSlack:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
         app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/files-pri/{file_id}/{name}", self._private_file)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -383,6 +385,28 @@ class FakeSlack:
             return web.Response(status=404)
         self.files[file_id]["data"] = await request.read()
         return web.Response(text=f"OK - {len(self.files[file_id]['data'])}")
+
+    def share_file(self, name: str, data: bytes) -> dict[str, Any]:
+        """A file a member uploaded, as a `message` event's `files` entry describes it; its
+        bytes are served with the bot token only, as Slack's file host does."""
+        file_id = f"F{uuid.uuid4().hex[:10].upper()}"
+        self.shared[file_id] = data
+        url = f"{self.base}/files-pri/{file_id}/{name}"
+        return {
+            "id": file_id,
+            "name": name,
+            "size": len(data),
+            "filetype": "yaml",
+            "url_private": url,
+            "url_private_download": url,
+        }
+
+    async def _private_file(self, request: web.Request) -> web.Response:
+        self._record(Call(method="files-pri", args=dict(request.match_info)))
+        if request.headers.get("Authorization") != f"Bearer {self.bot_token}":
+            return web.Response(status=403)
+        data = self.shared.get(request.match_info["file_id"])
+        return web.Response(status=404) if data is None else web.Response(body=data)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -607,6 +631,31 @@ def view_submission(
         },
         "response_urls": [],
         "is_enterprise_install": False,
+    }
+
+
+def file_shared(member: Member, text: str, file: dict[str, Any], *, channel: str) -> dict[str, Any]:
+    """A member's message with a file (`message` event, subtype `file_share`)."""
+    return {
+        "token": "deprecated-verification-token",
+        "team_id": member.team_id,
+        "api_app_id": "APREPBOT",
+        "event": {
+            "type": "message",
+            "subtype": "file_share",
+            "text": text,
+            "user": member.user_id,
+            "channel": channel,
+            "channel_type": "im" if channel.startswith("D") else "channel",
+            "team": member.team_id,
+            "files": [file],
+            "ts": f"{time.time():.6f}",
+            "event_ts": f"{time.time():.6f}",
+        },
+        "type": "event_callback",
+        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": member.team_id, "user_id": BOT_USER_ID, "is_bot": True}],
     }
 
 

@@ -59,12 +59,16 @@ class Account:
         if member is None:
             return Reply.text("Forgotten", "Nothing was stored about you.")
         removed = await store.forget_member(member.id)
+        assert self.kit.library is not None
+        self.kit.library.refresh()  # questions they suggested no longer name them
         detail = ", ".join(f"{n} {table.replace('_', ' ')}" for table, n in removed.items() if n)
         return Reply.text(
             "Forgotten",
             f"Everything stored about you is deleted ({detail or 'no activity'}): answers, "
             "grades, reviews, streaks, subscriptions, your DM questions, the mock rounds you "
-            "were interviewed in, and your name on rounds you led and schedules you set. "
+            "were interviewed in, your name on rounds you led and schedules you set, your "
+            "question suggestions and problem reports. Questions approved from your "
+            'suggestions stay in their server\'s pack, credited to "a former member". '
             "Kept: the operator's logs, which name your platform id with each command, for as "
             "long as the operator keeps logs.",
             tone="success",

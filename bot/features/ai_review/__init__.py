@@ -44,7 +44,7 @@ class AiReview:
         latest = await self.kit.store.answer_history(place.server.id, place.member.id, limit=1)
         if not latest:
             raise Refusal("Answer a question first: `today` or `question`.")
-        q = self.kit.bank.get(latest[0].question_id)
+        q = (await self.kit.bank_for(place.server.id)).get(latest[0].question_id)
         if q is None:
             raise Refusal("That question has left the bank; answer another one first.")
         text = latest[0].text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.engine.actors import Actor
+from bot.engine.content import Bank
 from bot.engine.core import Kit
 from bot.engine.messages import Action, Button, Card, Field, Refusal, Reply
 from bot.engine.options import Option
@@ -45,13 +46,14 @@ class History:
             entries = await store.answer_history(place.server.id, place.member.id, limit=show)
             if len(entries) < show:
                 raise Refusal(f"You have {len(entries)} answers here; `history` lists them.")
-            return self._shown(entries[show - 1])
+            return self._shown(entries[show - 1], await self.kit.bank_for(place.server.id))
         entries = await store.answer_history(place.server.id, place.member.id, limit=count or 5)
         if not entries:
             return Reply.text("Your answers", "No answers yet: try `today` or `question`.")
         lines = []
+        bank = await self.kit.bank_for(place.server.id)
         for n, entry in enumerate(entries, 1):
-            q = self.kit.bank.get(entry.question_id)
+            q = bank.get(entry.question_id)
             title = q.question if q else entry.question_id
             title = title if len(title) <= 70 else title[:69] + "…"
             grade = GRADES.get(entry.rating or 0, "not graded")
@@ -74,10 +76,10 @@ class History:
         )
         if not found:
             raise Refusal("That answer is not one of yours here.")
-        return self._shown(found[0])
+        return self._shown(found[0], await self.kit.bank_for(place.server.id))
 
-    def _shown(self, entry: object) -> Reply:
-        q = self.kit.bank.get(entry.question_id)
+    def _shown(self, entry: object, bank: Bank) -> Reply:
+        q = bank.get(entry.question_id)
         grade = GRADES.get(entry.rating or 0, "not graded")
         mine = Card(
             title=f"Your answer · {entry.local_date:%a %d %b %Y} · {grade}",

@@ -80,10 +80,11 @@ class Mock:
         if candidate is None and not is_group:
             raise Refusal("Name the candidate (a member, or `group`): `mock start @member`.")
         count, minutes = count or 5, minutes or 45
-        pool = self.kit.bank.select(topics or (), difficulty, kind_filter(kind or "open"))
+        place = await self.kit.place(actor)
+        bank = await self.kit.bank_for(place.server.id)
+        pool = bank.select(topics or (), difficulty, kind_filter(kind or "open"))
         if len(pool) < count:
             raise Refusal(f"Only {len(pool)} questions match; ask for fewer or widen topics.")
-        place = await self.kit.place(actor)
         candidate_id, who = None, "the group"
         if not is_group:
             assert candidate is not None
@@ -263,7 +264,7 @@ class Mock:
             if upcoming is None:
                 return await self._close(row, now, reason="all questions asked")
             await self.rounds.update_item(upcoming.id, asked_at=now)
-        q = self.kit.bank.get(upcoming.question_id)
+        q = (await self.kit.bank_for(row.server_id)).get(upcoming.question_id)
         if q is None:
             raise Refusal(f"Question {upcoming.question_id} left the bank; `mock skip` it.")
         card = cards.question_card(
@@ -383,8 +384,9 @@ class Mock:
             if member_id is not None:
                 names[member_id] = await store.member_name(member_id) or "?"
         results = []
+        bank = await self.kit.bank_for(row.server_id)
         for item in await self.rounds.items(round_id):
-            q = self.kit.bank.get(item.question_id)
+            q = bank.get(item.question_id)
             seconds = None
             if item.asked_at and item.finished_at:
                 seconds = int((item.finished_at - item.asked_at).total_seconds())

@@ -28,7 +28,8 @@ class Practice:
 
     def __init__(self, kit: Kit):
         self.kit = kit
-        self.daily = Daily(kit.store, kit.bank)
+        assert kit.library is not None
+        self.daily = Daily(kit.store, kit.library)
         self.recorder = Recorder(kit.store)
 
     async def close(self) -> None:
@@ -41,8 +42,8 @@ class Practice:
     async def question_of_the_day(self, **where: Any) -> Any:
         return await self.daily.for_day(**where)
 
-    def daily_reply(self, post: Any, **how: Any) -> Reply:
-        return self.daily.reply(post, **how)
+    async def daily_reply(self, post: Any, **how: Any) -> Reply:
+        return await self.daily.reply(post, **how)
 
     # Commands ---------------------------------------------------------------------------------
 
@@ -72,12 +73,12 @@ class Practice:
                 "schedule_id": schedule.id if schedule else None,
             }
         post = await self.daily.for_day(server_id=place.server.id, **where)
-        if self.kit.bank.get(post.question_id) is None:
+        if (await self.kit.bank_for(place.server.id)).get(post.question_id) is None:
             raise Refusal("Today's question is no longer in the bank; try `question`.")
         await self.kit.store.set_current_question(
             place.server.id, place.member.id, post.question_id, post.id
         )
-        return self.daily.reply(post, private=actor.is_dm)
+        return await self.daily.reply(post, private=actor.is_dm)
 
     @command(
         "question",
@@ -114,6 +115,9 @@ class Practice:
         place = place or await self.kit.place(actor)
         q, why = await pick(self.kit, place, topics, level, exclude, kind)
         if q is None:
+            off = set(topics) & (await self.kit.bank_for(place.server.id)).disabled
+            if off:
+                raise Refusal(f"`{', '.join(sorted(off))}` is switched off on this server.")
             raise Refusal("No question matches that topic and difficulty.")
         await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
         target = Ask(question_id=q.id)
@@ -123,8 +127,9 @@ class Practice:
     async def _one(self, actor: Actor, question_id: str) -> Reply:
         """One question by id: a lead points the team at it, a member revisits it."""
         place = await self.kit.place(actor)
-        q = self.kit.bank.get(question_id)
-        assert q is not None  # checked as the option was read
+        q = (await self.kit.bank_for(place.server.id)).get(question_id)
+        if q is None:  # a pack id of another server, or of a pack switched off
+            raise Refusal(f"No question has the id `{question_id}` here.")
         await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
         target = Ask(question_id=q.id)
         card = question_card(self.kit.bank, q, target=target, heading="Practice · by id")

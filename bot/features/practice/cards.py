@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bot.engine.content import Bank, Question
 from bot.engine.grading import Coverage
-from bot.engine.messages import Action, Button, Card, Field
+from bot.engine.messages import Action, Button, Card, Field, QuestionRef, literal
 
 DIFFICULTY_MARK = {"easy": "Easy", "medium": "Medium", "hard": "Hard"}
 
@@ -59,7 +59,7 @@ def question_card(bank: Bank, q: Question, *, target: Ask, heading: str) -> Card
             Button("Reveal", Action("reveal", target)),
             Button("Skip", Action("skip", target)),
         ),
-        footer=f"id: {q.id}",
+        footer=f"id: {q.id}" + (f" · suggested by {literal(q.credit)}" if q.credit else ""),
     )
 
 
@@ -95,7 +95,10 @@ def reference_card(
         title=title,
         body=q.reference,
         fields=tuple(fields),
-        buttons=() if graded else grade_buttons(q.id),
+        buttons=(
+            *(() if graded else grade_buttons(q.id)),
+            Button("Report a problem", Action("report", QuestionRef(q.id))),
+        ),
         footer="" if graded else "How did it go? Grade yourself: it schedules your next review.",
         tone="success",
     )

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from bot.engine.content import Bank, Question
+from bot.engine.content import Question
+from bot.engine.library import Library
 from bot.engine.messages import Refusal, Reply
 from bot.features.practice.cards import Ask, question_card
 from bot.store.store import Store
@@ -26,8 +27,8 @@ def split_list(text: str) -> tuple[str, ...]:
 class Daily:
     """Chooses and renders each day's question, one rotation per channel."""
 
-    def __init__(self, store: Store, bank: Bank):
-        self.store, self.bank = store, bank
+    def __init__(self, store: Store, library: Library):
+        self.store, self.library = store, library
 
     async def for_day(
         self,
@@ -48,7 +49,9 @@ class Daily:
         post = await self.store.post_for_day(server_id, channel_id, day)
         if post is not None:
             return post
-        candidates = self.bank.select(topics, difficulty, kind) or self.bank.select()
+        bank = await self.library.view(server_id)
+        candidates = bank.select(topics, difficulty, kind) or bank.select()
+        candidates = candidates or list(bank.questions.values())  # every topic switched off
         cycle, used = await self.store.channel_cycle(server_id, channel_id)
         remaining = [q for q in candidates if q.id not in used]
         if not remaining:
@@ -69,18 +72,19 @@ class Daily:
             schedule_id=schedule_id,
         )
 
-    def reply(
+    async def reply(
         self, post: Any, *, private: bool = False, thread: bool = False, tally: int | None = None
     ) -> Reply:
         """A day's question as posted: buttons, a discussion thread, later its tally.
 
         Refusal when its question has left the bank: nothing is posted then.
         """
-        q = self.bank.get(post.question_id)
+        bank = await self.library.view(post.server_id)
+        q = bank.get(post.question_id)
         if q is None:
             raise Refusal(f"Question {post.question_id} is no longer in the bank.")
         heading = f"Question of the day · {post.local_date:%a %d %b %Y}"
-        card = question_card(self.bank, q, target=Ask(post_id=post.id), heading=heading)
+        card = question_card(bank, q, target=Ask(post_id=post.id), heading=heading)
         if tally is not None:
             people = "person" if tally == 1 else "people"
             card = replace(card, footer=f"{card.footer} · answered by {tally} {people}")

@@ -17,7 +17,7 @@ async def pick(
     kind: str | None = None,
 ) -> tuple[Question | None, str]:
     """Due reviews first, then unseen questions leaning to the member's weakest topics."""
-    selected = kit.bank.select(topics, difficulty, kind)
+    selected = (await kit.bank_for(place.server.id)).select(topics, difficulty, kind)
     candidates = {q.id: q for q in selected if q.id != exclude}
     if not candidates:
         return None, ""
@@ -55,7 +55,7 @@ async def resolve_question(
 ) -> tuple[Question | None, int | None]:
     """The question a button points at (a post of this server, or an id), else the member's
     current one; with the post it came from, if any."""
-    bank, store = kit.bank, kit.store
+    bank, store = await kit.bank_for(place.server.id), kit.store
     if target.post_id is not None:
         post = await store.post(target.post_id)
         if post is None or post.server_id != place.server.id:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.engine.actors import Actor, Place
-from bot.engine.content import DIFFICULTIES
 from bot.engine.core import Kit
 from bot.engine.days_off import days_off
 from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Reply, literal
@@ -135,10 +134,11 @@ class Progress:
     async def _topic_results(self, server_id: int, member_id: int) -> list[tuple[str, int, int]]:
         """Per topic (title, last graded Good or Easy, graded), most graded first."""
         results: dict[str, tuple[int, int]] = {}
+        bank = await self.kit.bank_for(server_id)
         for question_id, rating in (
             await self.kit.store.latest_grades(server_id, member_id)
         ).items():
-            q = self.kit.bank.get(question_id)
+            q = bank.get(question_id)
             if q is not None:
                 graded, good = results.get(q.topic, (0, 0))
                 results[q.topic] = (graded + 1, good + (rating >= 3))
@@ -198,8 +198,9 @@ class Progress:
         off = await self._days_off(place, place.member.id, state)
         shown = view(state, place.member_day(self.kit.clock()), off)
         lines = []
+        bank = await self.kit.bank_for(place.server.id)
         for answer in await self.kit.store.recent_answers(place.member.id, limit=5):
-            q = self.kit.bank.get(answer.question_id)
+            q = bank.get(answer.question_id)
             title = q.question if q else answer.question_id
             title = title if len(title) <= 80 else title[:79] + "…"
             lines.append(f"- {answer.local_date:%a %d %b}: {title}")
@@ -214,15 +215,3 @@ class Progress:
             buttons=(Button("Practice question", Action("practice"), style="primary"),),
         )
         return Reply(cards=(card,), private=True)
-
-    @command("topics", summary="Topics and difficulties with question counts", group="Progress")
-    async def topics(self, actor: Actor) -> Reply:
-        bank = self.kit.bank
-        lines = []
-        for slug, questions in bank.by_topic.items():
-            counts = {d: sum(q.difficulty == d for q in questions) for d in DIFFICULTIES}
-            title = bank.topics[slug].title if slug in bank.topics else slug
-            detail = " · ".join(f"{counts[d]} {d}" for d in DIFFICULTIES)
-            lines.append(f"- **{title}** (`{slug}`): {len(questions)} ({detail})")
-        body = "\n".join(lines) + f"\n\n{len(bank)} questions in all."
-        return Reply.text("Topics", body)

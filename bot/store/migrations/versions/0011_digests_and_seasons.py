@@ -1,7 +1,7 @@
 """Weekly digests per channel, exactly-once sends by key, and finished seasons' top three
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-05
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
