@@ -9,6 +9,8 @@ from sqlalchemy import delete, select, update
 
 from bot.store.schema import (
     answers,
+    dashboard_links,
+    dashboard_sessions,
     grades,
     member_stats,
     members,
@@ -66,6 +68,8 @@ class MemberData(Transactions):
     async def forget_member(self, member_id: int) -> dict[str, int]:
         """Delete everything stored about a member; return the rows removed per kind.
 
+        Their web dashboard sessions end and unused sign-in links stop working.
+
         Their answers, grades, reviews, streaks, subscription and mock answers go; rounds in
         which they were the candidate go with the lead's scores and notes; rounds they led
         keep the candidate's scorecard without naming them; their DM question history and
@@ -82,6 +86,7 @@ class MemberData(Transactions):
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0
             removed.update(await self._forget_rounds(tx, member_id))
+            removed["dashboard sessions"] = await self._sign_out_everywhere(tx, member_id)
             removed.update(await self._forget_platform_traces(tx, platform, external_id))
             await tx.conn.execute(delete(members).where(members.c.id == member_id))
         return removed
@@ -99,6 +104,16 @@ class MemberData(Transactions):
             .values(lead_member_id=None)
         )
         return {"mock answers": responses.rowcount or 0, "mock rounds": rounds.rowcount or 0}
+
+    async def _sign_out_everywhere(self, tx: Tx, member_id: int) -> int:
+        """End the member's dashboard sessions and spend their sign-in links."""
+        await tx.conn.execute(
+            delete(dashboard_links).where(dashboard_links.c.member_id == member_id)
+        )
+        ended = await tx.conn.execute(
+            delete(dashboard_sessions).where(dashboard_sessions.c.member_id == member_id)
+        )
+        return ended.rowcount or 0
 
     async def _forget_platform_traces(
         self, tx: Tx, platform: str, external_id: str

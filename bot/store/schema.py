@@ -125,6 +125,9 @@ answers = Table(
     # "Did they answer this question today?": one answer per question per day counts.
     Index("ix_answers_member_day", "member_id", "local_date", "question_id"),
     Index("ix_answers_post", "post_id"),
+    # The dashboard's server-wide reads: who practised when, and per-question counts.
+    Index("ix_answers_server_day", "server_id", "local_date", "member_id"),
+    Index("ix_answers_server_question", "server_id", "question_id"),
 )
 
 grades = Table(
@@ -138,6 +141,9 @@ grades = Table(
     Column("local_date", Date, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Index("ix_grades_member", "member_id", "created_at"),
+    # The dashboard's per-question results (covering: no table read).
+    Index("ix_grades_server_question", "server_id", "question_id", "rating"),
+    Index("ix_grades_server_day", "server_id", "local_date", "member_id"),
 )
 
 # Spaced-repetition state per member and question (an FSRS card as JSON).
@@ -214,6 +220,7 @@ mock_rounds = Table(
     Column("warned_at", DateTime),
     Column("ended_at", DateTime),
     Index("ix_mock_rounds_place", "server_id", "channel_id", "status"),
+    Index("ix_mock_rounds_server_started", "server_id", "started_at"),
     # One open round per channel: two instances starting a round at once cannot both win.
     Index(
         ONE_OPEN_ROUND,
@@ -256,4 +263,36 @@ ai_usage = Table(
     Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("count", Integer, nullable=False, server_default="0"),
+)
+
+
+def _signin_columns() -> list[Column]:
+    """What a dashboard link and a session share: a token's hash, whose, where, which role."""
+    return [
+        Column("token_hash", String(64), primary_key=True),
+        Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+        Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+        Column("role", Integer, nullable=False),  # the member's role when the link was made
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+    ]
+
+
+# Web dashboard sign-in links: only the hash of a link's token is kept, so a copy of the
+# database cannot sign anyone in; `used_at` makes a link single-use across instances.
+dashboard_links = Table(
+    "dashboard_links",
+    metadata,
+    *_signin_columns(),
+    Column("used_at", DateTime),
+    Index("ix_dashboard_links_member", "member_id"),
+)
+
+# Signed-in browsers: the hash of the session cookie, bound to one member and one server.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    *_signin_columns(),
+    Column("csrf", String(64), nullable=False),  # the token every form of the session carries
+    Index("ix_dashboard_sessions_member", "member_id"),
 )
