@@ -15,6 +15,7 @@ def install_all(engine: Engine) -> Engine:
     """Install every shipped feature, in the order help lists them."""
     from bot.features.account import Account
     from bot.features.ai_review import AiReview
+    from bot.features.dashboard import Dashboard
     from bot.features.help import Help
     from bot.features.history import History
     from bot.features.mock import Mock
@@ -30,6 +31,7 @@ def install_all(engine: Engine) -> Engine:
     engine.install("progress", Progress(kit))
     engine.install("history", History(kit))
     engine.install("account", Account(kit))
+    engine.install("dashboard", Dashboard(kit))
     engine.install("subscriptions", Subscriptions(kit))
     engine.install("ai_review", AiReview(kit))
     engine.install("help", Help(engine.registry))

@@ -64,7 +64,8 @@ class Account:
             "Forgotten",
             f"Everything stored about you is deleted ({detail or 'no activity'}): answers, "
             "grades, reviews, streaks, subscriptions, your DM questions, the mock rounds you "
-            "were interviewed in, and your name on rounds you led and schedules you set. "
+            "were interviewed in, your web dashboard sessions, and your name on rounds you led and "
+            "schedules you set. "
             "Kept: the operator's logs, which name your platform id with each command, for as "
             "long as the operator keeps logs.",
             tone="success",
