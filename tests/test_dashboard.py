@@ -192,9 +192,9 @@ async def test_rounds_filter_scorecards_and_exports(site: Site):
     ann = await site.engine.store.find_member("test", "ann")
     await site.sign_in("lead")
     listed = await (await site.client.get(f"/dashboard/{sid}/rounds")).text()
-    assert "2 rounds" in listed and "8/10" in listed and "4/10" in listed
+    assert 'id="found">2 rounds<' in listed and "8/10" in listed and "4/10" in listed
     filtered = await (await site.client.get(f"/dashboard/{sid}/rounds?candidate={ann.id}")).text()
-    assert "1 rounds" in filtered and "8/10" in filtered and "4/10" not in filtered
+    assert 'id="found">1 round<' in filtered and "8/10" in filtered and "4/10" not in filtered
     nothing = await (await site.client.get(f"/dashboard/{sid}/rounds?from=2030-01-01")).text()
     assert "No rounds match" in nothing
     rows, _ = await site.engine.store.round_rows(sid, candidate=ann.id)
@@ -216,13 +216,13 @@ async def test_question_bank_search_and_filters(site: Site):
     await site.sign_in("ann")
     everything = await (await site.client.get(f"/dashboard/{sid}/questions")).text()
     total = len(site.engine.bank)
-    assert f"{total} questions" in everything and "100% of 1" in everything
+    assert f'id="found">{total} question' in everything and "100% of 1" in everything
     hard = await (await site.client.get(f"/dashboard/{sid}/questions?difficulty=hard")).text()
     expected = sum(q.difficulty == "hard" for q in site.engine.bank.questions.values())
-    assert f"{expected} questions" in hard
+    assert f'id="found">{expected} question' in hard
     q = next(iter(site.engine.bank.questions.values()))
     found = await (await site.client.get(f"/dashboard/{sid}/questions?q={q.id}")).text()
-    assert "1 questions" in found and q.id in found
+    assert 'id="found">1 question<' in found and q.id in found
     odd = await site.client.get(f"/dashboard/{sid}/questions?topic=<b>&page=x&q=%3Cscript%3E")
     assert odd.status == 200 and "<script>" not in await odd.text()
 
