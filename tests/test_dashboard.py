@@ -252,3 +252,88 @@ async def test_sessions_end_after_their_time_and_on_forget_me(site: Site, clock)
     assert (await site.client.get(f"/dashboard/{sid}/")).status == 401
     status, _ = await site.open_link(unused)
     assert status == 403
+
+
+async def tallies(store: Store) -> tuple[set, dict]:
+    """The stored tallies: (server, week, member) rows, and per (server, question) counts."""
+    from sqlalchemy import select
+
+    from bot.store.schema import practice_weeks, question_stats
+
+    async with store.read() as tx:
+        weeks = {tuple(r) for r in await tx.conn.execute(select(practice_weeks))}
+        stats = {
+            (r.server_id, r.question_id): (r.answered, r.graded, r.good)
+            for r in await tx.conn.execute(select(question_stats))
+            if (r.answered, r.graded, r.good) != (0, 0, 0)
+        }
+    return weeks, stats
+
+
+async def counted_from_rows(store: Store) -> tuple[set, dict]:
+    """The same, counted from every answer and grade row."""
+    from sqlalchemy import select
+
+    from bot.store.schema import answers, grades
+    from bot.store.tallies import week_of
+
+    weeks, stats = set(), {}
+    async with store.read() as tx:
+        for table in (answers, grades):
+            columns = [
+                table.c.server_id,
+                table.c.member_id,
+                table.c.question_id,
+                table.c.local_date,
+            ]
+            if table is grades:
+                columns.append(table.c.rating)
+            for row in await tx.conn.execute(select(*columns)):
+                weeks.add((row[0], week_of(row[3]), row[1]))
+                a, g, o = stats.get((row[0], row[2]), (0, 0, 0))
+                if table is answers:
+                    stats[(row[0], row[2])] = (a + 1, g, o)
+                else:
+                    stats[(row[0], row[2])] = (a, g + 1, o + (row[4] >= 3))
+    return weeks, stats
+
+
+async def test_the_tallies_agree_with_the_answers_through_forget_me(site: Site, clock):
+    for user, grade in (("ann", "Good"), ("bob", "Again"), ("cid", "Easy")):
+        await practise(site.chat, user, grade=grade)
+    clock.now += timedelta(days=8)
+    await practise(site.chat, "ann", grade="Hard")
+    other = Transcript(site.engine, server="s2", channel="c2")
+    await practise(other, "ann")
+    weeks, stats = await tallies(site.engine.store)
+    assert (weeks, stats) == await counted_from_rows(site.engine.store)
+    assert len(weeks) == 5 and sum(a for a, _, _ in stats.values()) == 5
+    await site.chat.say("ann", "forget-me confirm")
+    weeks, stats = await tallies(site.engine.store)
+    assert (weeks, stats) == await counted_from_rows(site.engine.store)
+    assert len(weeks) == 2 and sum(a for a, _, _ in stats.values()) == 2
+
+
+async def test_the_upgrade_fills_the_tallies_from_stored_answers(store: Store, bank, clock):
+    """Answers stored before the dashboard existed are counted by the migration."""
+    from alembic import command
+
+    from bot.store import database
+
+    engine = build_engine(store=store, bank=bank, clock=clock, rng=random.Random(3))
+    chat = Transcript(engine)
+    try:
+        for user, grade in (("ann", "Good"), ("bob", "Again")):
+            await practise(chat, user, grade=grade)
+        clock.now += timedelta(days=8)
+        await practise(chat, "ann", grade="Easy")
+        expected = await tallies(store)
+        assert expected == await counted_from_rows(store) and len(expected[0]) == 3
+        async with store.engine.begin() as conn:  # back to 0008, keeping the answers
+            await conn.run_sync(
+                lambda sync: command.downgrade(database._alembic_config(sync), "0008")
+            )
+        await store.upgrade()
+        assert await tallies(store) == expected
+    finally:
+        await engine.close()

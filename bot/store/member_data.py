@@ -23,6 +23,7 @@ from bot.store.schema import (
     servers,
     subscriptions,
 )
+from bot.store.tallies import untally
 from bot.store.transactions import Transactions, Tx
 
 # What a member's export holds: each table with the column naming the member.
@@ -82,6 +83,7 @@ class MemberData(Transactions):
                 select(members.c.platform, members.c.external_id).where(members.c.id == member_id)
             )
             platform, external_id = member.one()
+            await untally(tx, member_id)
             for table in (answers, grades, review_states, member_stats, subscriptions):
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0

@@ -125,9 +125,6 @@ answers = Table(
     # "Did they answer this question today?": one answer per question per day counts.
     Index("ix_answers_member_day", "member_id", "local_date", "question_id"),
     Index("ix_answers_post", "post_id"),
-    # The dashboard's server-wide reads: who practised when, and per-question counts.
-    Index("ix_answers_server_day", "server_id", "local_date", "member_id"),
-    Index("ix_answers_server_question", "server_id", "question_id"),
 )
 
 grades = Table(
@@ -141,9 +138,6 @@ grades = Table(
     Column("local_date", Date, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Index("ix_grades_member", "member_id", "created_at"),
-    # The dashboard's per-question results (covering: no table read).
-    Index("ix_grades_server_question", "server_id", "question_id", "rating"),
-    Index("ix_grades_server_day", "server_id", "local_date", "member_id"),
 )
 
 # Spaced-repetition state per member and question (an FSRS card as JSON).
@@ -263,6 +257,31 @@ ai_usage = Table(
     Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("count", Integer, nullable=False, server_default="0"),
+)
+
+
+# Who practised (answered or graded) in which week on a server: one row per member and week
+# (the Monday of the member's local week), written with each answer and grade, so that the
+# dashboard counts members per week without scanning every answer.
+practice_weeks = Table(
+    "practice_weeks",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("week", Date, primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_practice_weeks_member", "member_id"),
+)
+
+# Per server and question: answers, grades and Good/Easy grades, counted with each answer
+# and grade (and taken back by forget-me), for the dashboard's per-question results.
+question_stats = Table(
+    "question_stats",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("question_id", String(64), primary_key=True),
+    Column("answered", Integer, nullable=False, server_default="0"),
+    Column("graded", Integer, nullable=False, server_default="0"),
+    Column("good", Integer, nullable=False, server_default="0"),
 )
 
 

@@ -1,72 +1,71 @@
-"""The web dashboard's server-wide reads, aggregated in SQL over indexed columns."""
+"""The web dashboard's server-wide reads: counts kept with each answer (bot/store/tallies.py),
+and aggregates in SQL over indexed columns."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, literal_column, select, union, union_all
+from sqlalchemy import func, literal_column, select
 
 from bot.store.records import QuestionCounts, RoundRow
-from bot.store.schema import answers, grades, member_stats, members, mock_items, mock_rounds
+from bot.store.schema import (
+    member_stats,
+    members,
+    mock_items,
+    mock_rounds,
+    practice_weeks,
+    question_stats,
+)
 from bot.store.transactions import Transactions
 
 
-def _practice(server_id: int, since: date, *, distinct: bool) -> Any:
-    """(member, day) of every answer and grade on the server since `since`."""
-    parts = [
-        select(table.c.member_id, table.c.local_date).where(
-            table.c.server_id == server_id, table.c.local_date >= since
-        )
-        for table in (answers, grades)
-    ]
-    return (union if distinct else union_all)(*parts).subquery()
+def _round_filters(
+    server_id: int, candidate: int | None, lead: int | None, since: date | None, until: date | None
+) -> list[Any]:
+    where = [mock_rounds.c.server_id == server_id]
+    if candidate is not None:
+        where.append(mock_rounds.c.candidate_member_id == candidate)
+    if lead is not None:
+        where.append(mock_rounds.c.lead_member_id == lead)
+    if since is not None:
+        where.append(mock_rounds.c.started_at >= datetime.combine(since, time()))
+    if until is not None:
+        end = datetime.combine(until + timedelta(days=1), time())
+        where.append(mock_rounds.c.started_at < end)
+    return where
 
 
 class TeamReads(Transactions):
-    async def practising_since(self, server_id: int, since: date) -> int:
-        """How many members answered or graded something on the server since `since`."""
-        rows = _practice(server_id, since, distinct=True)
-        query = select(func.count(func.distinct(rows.c.member_id)))
+    async def weekly_practising(self, server_id: int, starts: list[date]) -> list[int]:
+        """Members who answered or graded in each week that begins on one of `starts`."""
+        query = (
+            select(practice_weeks.c.week, func.count())
+            .where(practice_weeks.c.server_id == server_id, practice_weeks.c.week >= starts[0])
+            .group_by(practice_weeks.c.week)
+        )
+        async with self.read() as tx:
+            found = {week: int(n) for week, n in await tx.conn.execute(query)}
+        return [found.get(start, 0) for start in starts]
+
+    async def answering_in_month(self, server_id: int, key: str) -> int:
+        """Members who answered in the month `key` (YYYY-MM) of their own calendar."""
+        query = select(func.count()).where(
+            member_stats.c.server_id == server_id,
+            member_stats.c.month_key == key,
+            member_stats.c.month_answers > 0,
+        )
         async with self.read() as tx:
             return int((await tx.conn.execute(query)).scalar_one())
 
-    async def weekly_practising(self, server_id: int, starts: list[date]) -> list[int]:
-        """Members practising in each week that begins on one of `starts` (ascending)."""
-        rows = _practice(server_id, starts[0], distinct=False)
-        week = case(
-            *[(rows.c.local_date >= start, n) for n, start in reversed(list(enumerate(starts)))],
-            else_=-1,
-        ).label("week")
-        query = select(week, func.count(func.distinct(rows.c.member_id))).group_by(week)
-        counts = [0] * len(starts)
-        async with self.read() as tx:
-            for n, count in await tx.conn.execute(query):
-                if n >= 0:
-                    counts[n] = int(count)
-        return counts
-
     async def question_counts(self, server_id: int) -> dict[str, QuestionCounts]:
         """Per question: answers and grades given on the server, and Good/Easy grades."""
-        good = func.sum(case((grades.c.rating >= 3, 1), else_=0))
-        found: dict[str, list[int]] = {}
+        query = select(question_stats).where(question_stats.c.server_id == server_id)
         async with self.read() as tx:
-            answered = await tx.conn.execute(
-                select(answers.c.question_id, func.count())
-                .where(answers.c.server_id == server_id)
-                .group_by(answers.c.question_id)
-            )
-            for qid, n in answered:
-                found.setdefault(qid, [0, 0, 0])[0] = int(n)
-            graded = await tx.conn.execute(
-                select(grades.c.question_id, func.count(), good)
-                .where(grades.c.server_id == server_id)
-                .group_by(grades.c.question_id)
-            )
-            for qid, n, ok in graded:
-                counts = found.setdefault(qid, [0, 0, 0])
-                counts[1], counts[2] = int(n), int(ok or 0)
-        return {qid: QuestionCounts(*counts) for qid, counts in found.items()}
+            return {
+                row.question_id: QuestionCounts(row.answered, row.graded, row.good)
+                for row in await tx.conn.execute(query)
+            }
 
     async def is_practising_member(self, server_id: int, member_id: int) -> bool:
         """Whether the member has counters on the server (they practised there)."""
@@ -91,16 +90,7 @@ class TeamReads(Transactions):
     ) -> tuple[list[RoundRow], int]:
         """A page of the server's rounds (newest first) matching the filters, and how many
         match in all; totals are summed per round in SQL."""
-        where = [mock_rounds.c.server_id == server_id]
-        if candidate is not None:
-            where.append(mock_rounds.c.candidate_member_id == candidate)
-        if lead is not None:
-            where.append(mock_rounds.c.lead_member_id == lead)
-        if since is not None:
-            where.append(mock_rounds.c.started_at >= datetime.combine(since, time()))
-        if until is not None:
-            end = datetime.combine(until + timedelta(days=1), time())
-            where.append(mock_rounds.c.started_at < end)
+        where = _round_filters(server_id, candidate, lead, since, until)
         page = (
             select(mock_rounds.c.id)
             .where(*where)

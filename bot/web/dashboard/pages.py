@@ -11,7 +11,7 @@ from aiohttp import web
 
 from bot.engine.content import DIFFICULTIES, Question
 from bot.engine.registry import Role
-from bot.engine.streaks import local_date
+from bot.engine.streaks import local_date, month_key
 from bot.store.records import QuestionCounts, SessionRecord
 from bot.web.dashboard import DASHBOARD, Dashboard
 from bot.web.dashboard.access import context, refuse, require
@@ -80,7 +80,7 @@ async def overview(request: web.Request) -> web.Response:
     counts = await store.question_counts(session.server_id)
     values = {
         "week": weekly[-1],
-        "month": await store.practising_since(session.server_id, today.replace(day=1)),
+        "month": await store.answering_in_month(session.server_id, month_key(today)),
         "board": await store.leaderboard(
             session.server_id, today=today, period="all", key="", limit=10
         ),
