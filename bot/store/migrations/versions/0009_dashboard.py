@@ -21,12 +21,14 @@ WEEK_OF = {
 }
 
 
-def _reference(table: str) -> sa.Column:
+def _reference(table: str, *, key: bool = False) -> sa.Column:
+    """`server_id` or `member_id`, deleted with the row it names (part of the key or not)."""
     return sa.Column(
         f"{table[:-1]}_id",
         sa.Integer(),
         sa.ForeignKey(f"{table}.id", ondelete="CASCADE"),
         nullable=False,
+        primary_key=key,
     )
 
 
@@ -44,29 +46,14 @@ def _signin_columns() -> list[sa.Column]:
 def _tallies() -> None:
     op.create_table(
         "practice_weeks",
-        sa.Column(
-            "server_id",
-            sa.Integer(),
-            sa.ForeignKey("servers.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
+        _reference("servers", key=True),
         sa.Column("week", sa.Date(), primary_key=True),
-        sa.Column(
-            "member_id",
-            sa.Integer(),
-            sa.ForeignKey("members.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
+        _reference("members", key=True),
     )
     op.create_index("ix_practice_weeks_member", "practice_weeks", ["member_id"])
     op.create_table(
         "question_stats",
-        sa.Column(
-            "server_id",
-            sa.Integer(),
-            sa.ForeignKey("servers.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
+        _reference("servers", key=True),
         sa.Column("question_id", sa.String(64), primary_key=True),
         sa.Column("answered", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("graded", sa.Integer(), nullable=False, server_default="0"),
