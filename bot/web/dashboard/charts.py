@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from markupsafe import Markup, escape
 
-BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 28, 8, 120
+BAR_WIDTH, BAR_GAP, CHART_HEIGHT = 34, 10, 120
 CELL, CELL_GAP = 12, 3
 HEAT_LEVELS = 5  # 0, 1, 2, 3, 4+ answers and grades in a day
 
