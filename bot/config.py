@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -135,8 +136,13 @@ class Settings(BaseSettings):
     def _public_url(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        if not value.lower().startswith(("http://", "https://")) or " " in value:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in value:
             raise ValueError("an http:// or https:// address, e.g. https://prep.example.com")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(
+                "the address alone, without a path: the dashboard is served at its /dashboard/"
+            )
         return value.rstrip("/")
 
     @field_validator("log_format")

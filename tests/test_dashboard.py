@@ -337,3 +337,15 @@ async def test_the_upgrade_fills_the_tallies_from_stored_answers(store: Store, b
         assert await tallies(store) == expected
     finally:
         await engine.close()
+
+
+async def test_the_link_arrives_intact_on_slack_and_the_console(tmp_path):
+    """Discord is proven end to end by the browser tests; Slack gets `<url|label>`."""
+    from tests.surfaces import surfaces
+
+    async with surfaces(tmp_path, signin=SIGNIN) as s:
+        slack = await s.slack_says("dashboard")
+        linked = re.search(r"<(http://dash\.test/dashboard/signin\?token=[\w.-]+)\|Open", slack)
+        assert linked and f"{linked.group(1)}\n" in slack + "\n"
+        console = await s.console.handle("dashboard")
+        assert LINK.search(console) and "works once, for 10 minutes" in console
