@@ -256,46 +256,17 @@ async def test_sessions_end_after_their_time_and_on_forget_me(site: Site, clock)
 
 async def tallies(store: Store) -> tuple[set, dict]:
     """The stored tallies: (server, week, member) rows, and per (server, question) counts."""
-    from sqlalchemy import select
-
-    from bot.store.schema import practice_weeks, question_stats
+    from bot.store.tallies import _stored
 
     async with store.read() as tx:
-        weeks = {tuple(r) for r in await tx.conn.execute(select(practice_weeks))}
-        stats = {
-            (r.server_id, r.question_id): (r.answered, r.graded, r.good)
-            for r in await tx.conn.execute(select(question_stats))
-            if (r.answered, r.graded, r.good) != (0, 0, 0)
-        }
-    return weeks, stats
+        return await _stored(tx)
 
 
-async def counted_from_rows(store: Store) -> tuple[set, dict]:
-    """The same, counted from every answer and grade row."""
-    from sqlalchemy import select
+async def agree(store: Store) -> bool:
+    """Whether `prepbot db check` finds the tallies equal to a recount of the answers."""
+    from bot.store.tallies import recount
 
-    from bot.store.schema import answers, grades
-    from bot.store.tallies import week_of
-
-    weeks, stats = set(), {}
-    async with store.read() as tx:
-        for table in (answers, grades):
-            columns = [
-                table.c.server_id,
-                table.c.member_id,
-                table.c.question_id,
-                table.c.local_date,
-            ]
-            if table is grades:
-                columns.append(table.c.rating)
-            for row in await tx.conn.execute(select(*columns)):
-                weeks.add((row[0], week_of(row[3]), row[1]))
-                a, g, o = stats.get((row[0], row[2]), (0, 0, 0))
-                if table is answers:
-                    stats[(row[0], row[2])] = (a + 1, g, o)
-                else:
-                    stats[(row[0], row[2])] = (a, g + 1, o + (row[4] >= 3))
-    return weeks, stats
+    return await recount(store) == []
 
 
 async def test_the_tallies_agree_with_the_answers_through_forget_me(site: Site, clock):
@@ -306,11 +277,11 @@ async def test_the_tallies_agree_with_the_answers_through_forget_me(site: Site, 
     other = Transcript(site.engine, server="s2", channel="c2")
     await practise(other, "ann")
     weeks, stats = await tallies(site.engine.store)
-    assert (weeks, stats) == await counted_from_rows(site.engine.store)
+    assert await agree(site.engine.store)
     assert len(weeks) == 5 and sum(a for a, _, _ in stats.values()) == 5
     await site.chat.say("ann", "forget-me confirm")
     weeks, stats = await tallies(site.engine.store)
-    assert (weeks, stats) == await counted_from_rows(site.engine.store)
+    assert await agree(site.engine.store)
     assert len(weeks) == 2 and sum(a for a, _, _ in stats.values()) == 2
 
 
@@ -328,7 +299,7 @@ async def test_the_upgrade_fills_the_tallies_from_stored_answers(store: Store, b
         clock.now += timedelta(days=8)
         await practise(chat, "ann", grade="Easy")
         expected = await tallies(store)
-        assert expected == await counted_from_rows(store) and len(expected[0]) == 3
+        assert await agree(store) and len(expected[0]) == 3
         async with store.engine.begin() as conn:  # back to 0008, keeping the answers
             await conn.run_sync(
                 lambda sync: command.downgrade(database._alembic_config(sync), "0008")
@@ -349,3 +320,23 @@ async def test_the_link_arrives_intact_on_slack_and_the_console(tmp_path):
         assert linked and f"{linked.group(1)}\n" in slack + "\n"
         console = await s.console.handle("dashboard")
         assert LINK.search(console) and "works once, for 10 minutes" in console
+
+
+async def test_db_check_finds_and_repairs_tallies_that_drifted(site: Site):
+    from sqlalchemy import delete, update
+
+    from bot.store.schema import practice_weeks, question_stats
+    from bot.store.tallies import recount
+
+    for user in ("ann", "bob"):
+        await practise(site.chat, user)
+    store = site.engine.store
+    expected = await tallies(store)
+    async with store.write() as tx:
+        await tx.conn.execute(update(question_stats).values(answered=question_stats.c.answered + 5))
+        ann = await store.find_member("test", "ann")
+        await tx.conn.execute(delete(practice_weeks).where(practice_weeks.c.member_id == ann.id))
+    found = await recount(store)
+    assert len(found) == 2 and "not tallied" in found[0] and "answers/grades/good" in found[1]
+    assert await recount(store, repair=True) == found
+    assert await recount(store) == [] and await tallies(store) == expected

@@ -91,3 +91,69 @@ async def untally(tx: Tx, member_id: int) -> None:
             ],
         )
     await tx.conn.execute(delete(practice_weeks).where(practice_weeks.c.member_id == member_id))
+
+
+async def _counted(tx: Tx) -> tuple[set[tuple], dict[tuple, tuple[int, int, int]]]:
+    """The tallies as the answer and grade rows say they should be."""
+    weeks: set[tuple] = set()
+    stats: dict[tuple, list[int]] = {}
+    for table in (answers, grades):
+        rating = grades.c.rating if table is grades else None
+        columns = [table.c.server_id, table.c.member_id, table.c.question_id, table.c.local_date]
+        for row in await tx.conn.execute(
+            select(*columns, *([rating] if rating is not None else []))
+        ):
+            weeks.add((row[0], week_of(row[3]), row[1]))
+            c = stats.setdefault((row[0], row[2]), [0, 0, 0])
+            if table is answers:
+                c[0] += 1
+            else:
+                c[1], c[2] = c[1] + 1, c[2] + (row[4] >= GOOD)
+    return weeks, {key: tuple(c) for key, c in stats.items()}
+
+
+async def _stored(tx: Tx) -> tuple[set[tuple], dict[tuple, tuple[int, int, int]]]:
+    weeks = {tuple(row) for row in await tx.conn.execute(select(practice_weeks))}
+    stats = {
+        (row.server_id, row.question_id): (row.answered, row.graded, row.good)
+        for row in await tx.conn.execute(select(question_stats))
+        if (row.answered, row.graded, row.good) != (0, 0, 0)
+    }
+    return weeks, stats
+
+
+async def recount(store: Any, *, repair: bool = False) -> list[str]:
+    """`prepbot db check`: each tally that differs from a recount of the answers and grades,
+    as a line; with `repair`, the recounted tallies replace the stored ones."""
+    async with store.read() as tx:
+        weeks, stats = await _counted(tx)
+        stored_weeks, stored_stats = await _stored(tx)
+    lines = [
+        f"server {s} member {m}: practice in the week of {w} "
+        + ("not tallied" if (s, w, m) in weeks else "tallied but not in the answers")
+        for s, w, m in sorted(weeks ^ stored_weeks)
+    ]
+    for key in sorted(stats.keys() | stored_stats.keys()):
+        if stats.get(key, (0, 0, 0)) != stored_stats.get(key, (0, 0, 0)):
+            lines.append(
+                f"server {key[0]} question {key[1]}: answers/grades/good "
+                f"{stored_stats.get(key, (0, 0, 0))} != {stats.get(key, (0, 0, 0))}"
+            )
+    if repair and lines:
+        async with store.write() as tx:
+            await tx.conn.execute(delete(practice_weeks))
+            await tx.conn.execute(delete(question_stats))
+            if weeks:
+                await tx.conn.execute(
+                    practice_weeks.insert(),
+                    [{"server_id": s, "week": w, "member_id": m} for s, w, m in sorted(weeks)],
+                )
+            if stats:
+                await tx.conn.execute(
+                    question_stats.insert(),
+                    [
+                        {"server_id": s, "question_id": q, "answered": a, "graded": g, "good": o}
+                        for (s, q), (a, g, o) in sorted(stats.items())
+                    ],
+                )
+    return lines
