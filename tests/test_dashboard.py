@@ -95,6 +95,10 @@ async def test_a_link_signs_in_once_with_a_safe_cookie(site: Site):
     assert site.chat.last[0].audience == "ann"  # the link is private
     page = await site.client.get(path)
     assert page.status == 200 and "Sign in" in await page.text()
+    # Never cached, framed or passed on as a referrer (the URL holds the token); no script.
+    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
     token = re.search(r'name="token" value="([^"]+)"', await page.text()).group(1)
     guard = re.search(r'name="csrf" value="([^"]+)"', await page.text()).group(1)
     # A previewer that fetched the link spent nothing; a forged form is refused.

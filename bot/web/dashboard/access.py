@@ -111,7 +111,12 @@ async def signin_page(request: web.Request) -> web.Response:
     token = request.query.get("token", "")
     dash = request.app[DASHBOARD]
     if not dash.signin.valid(token, dash.clock()):
-        return page(request, 403, "Link not valid", f"This link has expired. {HOW_TO_SIGN_IN}")
+        return page(
+            request,
+            403,
+            "Link not valid",
+            f"This link is not valid or has expired. {HOW_TO_SIGN_IN}",
+        )
     guard = new_secret_token()
     response = aiohttp_jinja2.render_template(
         "signin.html", request, {"token": token, "csrf": guard, "session": None}
