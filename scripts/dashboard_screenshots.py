@@ -124,6 +124,7 @@ async def main(out: Path) -> None:
             store=store, bank=bank, clock=clock, rng=random.Random(2), signin=signin
         )
         chat = Transcript(engine, platform="discord", server="guild", admins={"ana"})
+        await store.ensure_server("discord", "guild", "Platform team")
         await demo_team(chat, clock)
         await chat.say("ana", "dashboard")
         link = re.search(r"http://\S+token=[\w.-]+", chat.private()).group(0)
