@@ -31,13 +31,13 @@ class Section:
     role: Role
 
 
-SECTIONS: list[Section] = [
+SECTIONS: tuple[Section, ...] = (
     Section("Overview", "", Role.MEMBER),
     Section("My practice", "me", Role.MEMBER),
     Section("Questions", "questions", Role.MEMBER),
     Section("Mock rounds", "rounds", Role.LEAD),
     # The review queues (suggestions, reports) go here for Role.ADMIN when they exist.
-]
+)
 
 
 @dataclass
