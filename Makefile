@@ -27,6 +27,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/posts.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV)

@@ -303,7 +303,11 @@ async def on_postgres(args: argparse.Namespace) -> bool:
 
     plain = args.postgres_url.replace("postgresql+asyncpg", "postgresql")
     schema = f"bench_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(plain)
+    try:
+        conn = await asyncpg.connect(plain, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"\nPostgreSQL: not reachable at {args.postgres_url} ({exc}); skipped")
+        return True
     await conn.execute(f'CREATE SCHEMA "{schema}"')
     await conn.close()
     store = Store.from_url(args.postgres_url, schema=schema)
