@@ -28,6 +28,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/posts.py
 	$(BIN)/python bench/pictures.py
+	$(BIN)/python bench/dashboard.py
 
 clean:
 	rm -rf $(VENV)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot import web
 from bot.adapters.base import Adapter
@@ -16,6 +18,7 @@ from bot.ai import ChatClient
 from bot.config import Settings
 from bot.engine.content import Bank, load_valid_bank
 from bot.engine.core import Engine
+from bot.engine.signin import SignIn
 from bot.features import build_engine
 from bot.metrics import Metrics
 from bot.scheduling import Scheduler
@@ -50,6 +53,7 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             advisor=ChatClient.from_settings(settings),
             ai_daily_cap=settings.ai_daily_cap,
             ai_member_seconds=settings.ai_member_seconds,
+            signin=signin_of(settings),
         )
         try:
             log.info("loaded %d questions in %d topics", len(bank), len(bank.topics))
@@ -58,6 +62,24 @@ async def services(settings: Settings) -> AsyncIterator[Services]:
             await engine.close()
     finally:
         await store.close()
+
+
+def signin_of(settings: Settings) -> SignIn:
+    """How dashboard links are signed: the operator's key, else one for this process only."""
+    if settings.dashboard_secret is not None:
+        secret = settings.dashboard_secret.get_secret_value().encode()
+    else:
+        secret = secrets.token_bytes(32)
+        if settings.public_url:
+            log.warning(
+                "PREPBOT_DASHBOARD_SECRET is not set: dashboard links work only on the "
+                "instance that made them, and not after a restart"
+            )
+    return SignIn(
+        public_url=settings.public_url,
+        secret=secret,
+        session_lifetime=timedelta(hours=settings.dashboard_session_hours),
+    )
 
 
 def configured_platforms(settings: Settings) -> list[str]:
@@ -109,6 +131,10 @@ async def run(settings: Settings, *, stop: asyncio.Event | None = None) -> int:
 
         routes = [route for a in adapters for route in getattr(a, "routes", lambda: [])()]
         app = web.build_app(ready=ready, metrics=svc.metrics, routes=routes)
+        if svc.engine.kit.signin is not None and settings.public_url:
+            from bot.web import dashboard
+
+            dashboard.setup(app, engine=svc.engine, signin=svc.engine.kit.signin)
         runner = await web.start(app, port=settings.web_port, host=settings.web_host)
         started: list[Adapter] = []
         scheduler = Scheduler(

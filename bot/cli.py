@@ -344,17 +344,21 @@ def _db_upgrade(settings: Settings) -> int:
 def _db_check(repair: bool) -> int:
     from bot.features.practice.recount import check
     from bot.store.store import Store
+    from bot.store.tallies import recount
 
     async def go() -> list:
         store = Store.from_url(_settings().database_url)
         try:
             await store.upgrade()
-            return await check(store, repair=repair)
+            return await check(store, repair=repair) + await recount(store, repair=repair)
         finally:
             await store.close()
 
     differences = asyncio.run(go())
     for d in differences:
+        if isinstance(d, str):  # the dashboard's weekly and per-question tallies
+            print(d)
+            continue
         print(f"server {d.server_id} member {d.member_id}: {d.column} {d.stored} != {d.recomputed}")
     verb = "repaired" if repair else "found"
     print(f"{len(differences)} difference(s) {verb}." if differences else "All counters agree.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -50,6 +51,13 @@ class Settings(BaseSettings):
     # Where the web server listens: loopback by default, since /metrics and /readyz answer
     # anyone; containers set 0.0.0.0 where the platform keeps the port private.
     web_host: str = Field("127.0.0.1", alias="PREPBOT_WEB_HOST")
+    # The web dashboard: the address members open (its sign-in links start with it), the key
+    # that signs those links, and how long a signed-in browser stays signed in.
+    public_url: str | None = Field(None, alias="PREPBOT_PUBLIC_URL")
+    dashboard_secret: SecretStr | None = Field(None, alias="PREPBOT_DASHBOARD_SECRET")
+    dashboard_session_hours: float = Field(
+        12.0, alias="PREPBOT_DASHBOARD_SESSION_HOURS", gt=0, le=24 * 30
+    )
     log_level: str = "INFO"
     log_format: str = "text"
     # Who may run admin commands beyond the platform's own admins, and who leads mock rounds.
@@ -87,6 +95,7 @@ class Settings(BaseSettings):
                 self.slack_app_token,
                 self.slack_signing_secret,
                 self.ai_api_key,
+                self.dashboard_secret,
             )
             if s is not None
         ]
@@ -124,6 +133,20 @@ class Settings(BaseSettings):
                 f"unsupported driver {url.drivername!r}; use sqlite+aiosqlite or postgresql+asyncpg"
             )
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc or " " in value:
+            raise ValueError("an http:// or https:// address, e.g. https://prep.example.com")
+        if parts.path not in ("", "/") or parts.query or parts.fragment:
+            raise ValueError(
+                "the address alone, without a path: the dashboard is served at its /dashboard/"
+            )
+        return value.rstrip("/")
 
     @field_validator("log_format")
     @classmethod

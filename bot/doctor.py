@@ -201,6 +201,21 @@ async def _check_slack_mode(settings: Settings, session: aiohttp.ClientSession, 
     )
 
 
+def check_dashboard(settings: Settings) -> Check:
+    """The web dashboard's address and link key (an informative check: it never fails)."""
+    if not settings.public_url:
+        return Check("web dashboard", True, "off (PREPBOT_PUBLIC_URL is not set)")
+    notes = [f"sign-in links point at {settings.public_url}/dashboard/"]
+    if settings.dashboard_secret is None:
+        notes.append(
+            "PREPBOT_DASHBOARD_SECRET is not set: a link works only on the instance that made "
+            "it, until it restarts"
+        )
+    if not settings.public_url.startswith("https://"):
+        notes.append("served over plain http: put it behind TLS (deploy/Caddyfile)")
+    return Check("web dashboard", True, "; ".join(notes))
+
+
 async def run_checks(settings: Settings) -> list[Check]:
     """Every check, in the order a person would fix them."""
     checks = [Check("configuration", True, "settings are valid")]
@@ -210,6 +225,7 @@ async def run_checks(settings: Settings) -> list[Check]:
 
     ok, detail = await check_ai(settings)
     checks.append(Check("ai review", ok, detail))
+    checks.append(check_dashboard(settings))
     if not (settings.discord_token or settings.slack_bot_token):
         checks.append(
             Check(

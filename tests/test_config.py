@@ -30,6 +30,9 @@ def test_defaults():
         ("PREPBOT_DEFAULT_TIMEZONE", "Mars/Olympus", "PREPBOT_DEFAULT_TIMEZONE: unknown timezone"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT: must be text or json"),
         ("PREPBOT_WEB_PORT", "99999", "PREPBOT_WEB_PORT:"),
+        ("PREPBOT_PUBLIC_URL", "prep.example.com", "PREPBOT_PUBLIC_URL: an http:// or https://"),
+        ("PREPBOT_PUBLIC_URL", "https://x.example/prep", "PREPBOT_PUBLIC_URL: the address alone"),
+        ("PREPBOT_DASHBOARD_SESSION_HOURS", "0", "PREPBOT_DASHBOARD_SESSION_HOURS:"),
     ],
 )
 def test_bad_values_name_the_variable(monkeypatch: pytest.MonkeyPatch, name, value, expected):

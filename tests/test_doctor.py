@@ -42,6 +42,14 @@ async def test_no_platform_is_fine(tmp_path: Path):
     assert "✔ database:" in out and "is empty; `prepbot run` migrates it" in out
     assert "✔ content: 10 questions in 3 topics" in out
     assert "none configured" in out and "All good." in out
+    assert "✔ web dashboard: off" in out
+
+
+async def test_the_dashboard_check_says_what_is_missing(tmp_path: Path):
+    code, out = await doctor(tmp_path, PREPBOT_PUBLIC_URL="http://prep.example.com")
+    assert code == 0, out
+    assert "links point at http://prep.example.com/dashboard/" in out
+    assert "PREPBOT_DASHBOARD_SECRET is not set" in out and "behind TLS" in out
 
 
 async def test_discord_token_works_and_is_refused(tmp_path: Path):

@@ -23,6 +23,7 @@ from bot.engine.library import Library
 from bot.engine.messages import Action, Delivery, Refusal, Reply
 from bot.engine.ports import RolePort
 from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
+from bot.engine.signin import SignIn
 from bot.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ class Kit:
     advisor: Advisor | None = None  # an AI chat service, when one is configured
     ai_daily_cap: int = 200  # AI reviews per server per day
     ai_member_seconds: int = 60  # between two AI reviews of one member
+    signin: SignIn | None = None  # web dashboard links, when the web server serves them
     # Told after any change to what the scheduler posts (it reloads its jobs).
     listeners: list[Listener] = field(default_factory=list)
     # Platforms' extra capabilities by platform name (`bot.engine.ports`), e.g. roles.
@@ -118,6 +120,7 @@ class Engine:
         advisor: Advisor | None = None,
         ai_daily_cap: int = 200,
         ai_member_seconds: int = 60,
+        signin: SignIn | None = None,
     ):
         self.kit = Kit(
             store=store,
@@ -130,6 +133,7 @@ class Engine:
             advisor=advisor,
             ai_daily_cap=ai_daily_cap,
             ai_member_seconds=ai_member_seconds,
+            signin=signin,
         )
         self.store, self.bank, self.clock = store, bank, clock
         self.observer = self.kit.observer

@@ -16,6 +16,7 @@ def install_all(engine: Engine) -> Engine:
     from bot.features.account import Account
     from bot.features.ai_review import AiReview
     from bot.features.away import Away
+    from bot.features.dashboard import Dashboard
     from bot.features.digest import Digest
     from bot.features.help import Help
     from bot.features.history import History
@@ -37,6 +38,7 @@ def install_all(engine: Engine) -> Engine:
     engine.install("progress", Progress(kit))
     engine.install("history", History(kit))
     engine.install("account", Account(kit))
+    engine.install("dashboard", Dashboard(kit))
     engine.install("subscriptions", Subscriptions(kit))
     engine.install("reminders", Reminders(kit))
     engine.install("away", Away(kit))

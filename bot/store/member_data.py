@@ -9,6 +9,8 @@ from sqlalchemy import delete, select, update
 
 from bot.store.schema import (
     answers,
+    dashboard_links,
+    dashboard_sessions,
     days_off,
     digests,
     grades,
@@ -30,6 +32,7 @@ from bot.store.schema import (
     subscriptions,
     suggestions,
 )
+from bot.store.tallies import untally
 from bot.store.transactions import Transactions, Tx
 
 # What a member's export holds: each table with the column naming the member.
@@ -94,6 +97,8 @@ class MemberData(Transactions):
     async def forget_member(self, member_id: int) -> dict[str, int]:
         """Delete everything stored about a member; return the rows removed per kind.
 
+        Their web dashboard sessions end and unused sign-in links stop working.
+
         Their answers, grades, reviews, streaks, subscription and mock answers go; rounds in
         which they were the candidate go with the lead's scores and notes; rounds they led
         keep the candidate's scorecard without naming them; their DM question history and
@@ -107,11 +112,13 @@ class MemberData(Transactions):
                 select(members.c.platform, members.c.external_id).where(members.c.id == member_id)
             )
             platform, external_id = member.one()
+            await untally(tx, member_id)
             for table in OWNED:
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0
             removed.update(await self._forget_rounds(tx, member_id))
             removed.update(await self._forget_contributions(tx, member_id))
+            removed["dashboard sessions"] = await self._sign_out_everywhere(tx, member_id)
             removed.update(await self._forget_platform_traces(tx, platform, external_id))
             await tx.conn.execute(delete(members).where(members.c.id == member_id))
         return removed
@@ -151,6 +158,16 @@ class MemberData(Transactions):
             result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
             gone[name] = result.rowcount or 0
         return {**gone, "approved questions now credited to a former member": kept.rowcount or 0}
+
+    async def _sign_out_everywhere(self, tx: Tx, member_id: int) -> int:
+        """End the member's dashboard sessions and spend their sign-in links."""
+        await tx.conn.execute(
+            delete(dashboard_links).where(dashboard_links.c.member_id == member_id)
+        )
+        ended = await tx.conn.execute(
+            delete(dashboard_sessions).where(dashboard_sessions.c.member_id == member_id)
+        )
+        return ended.rowcount or 0
 
     async def _forget_platform_traces(
         self, tx: Tx, platform: str, external_id: str

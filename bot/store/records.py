@@ -383,3 +383,53 @@ class ReportRecord(Record):
     text: str
     status: str
     created_at: datetime
+
+
+# The web dashboard -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord(Record):
+    """A signed-in browser: whose, on which server, with the role recorded at sign-in."""
+
+    server_id: int
+    member_id: int
+    role: int
+    csrf: str
+    expires_at: datetime
+    display_name: str | None
+    external_id: str
+    platform: str
+    server_name: str | None
+    server_timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundRow(Record):
+    """A mock round in the dashboard's list: names, and its scores summed in SQL."""
+
+    id: int
+    status: str
+    is_group: bool
+    started_at: datetime
+    ended_at: datetime | None
+    question_count: int
+    candidate_member_id: int | None
+    lead_member_id: int | None
+    candidate_name: str | None
+    lead_name: str | None
+    score_total: int | None
+    scored: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionCounts:
+    """One question on one server: answers given, grades given, and Good/Easy grades."""
+
+    answered: int = 0
+    graded: int = 0
+    good: int = 0
+
+    @property
+    def good_share(self) -> float | None:
+        return self.good / self.graded if self.graded else None

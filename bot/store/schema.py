@@ -214,6 +214,7 @@ mock_rounds = Table(
     Column("warned_at", DateTime),
     Column("ended_at", DateTime),
     Index("ix_mock_rounds_place", "server_id", "channel_id", "status"),
+    Index("ix_mock_rounds_server_started", "server_id", "started_at"),
     # One open round per channel: two instances starting a round at once cannot both win.
     Index(
         ONE_OPEN_ROUND,
@@ -426,4 +427,60 @@ reports = Table(
     Column("closed_by", String(64)),
     Index("ix_reports_server", "server_id", "status", "question_id"),
     Index("ix_reports_member", "member_id"),
+)
+
+# Who practised (answered or graded) in which week on a server: one row per member and week
+# (the Monday of the member's local week), written with each answer and grade, so that the
+# dashboard counts members per week without scanning every answer.
+practice_weeks = Table(
+    "practice_weeks",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("week", Date, primary_key=True),
+    Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_practice_weeks_member", "member_id"),
+)
+
+# Per server and question: answers, grades and Good/Easy grades, counted with each answer
+# and grade (and taken back by forget-me), for the dashboard's per-question results.
+question_stats = Table(
+    "question_stats",
+    metadata,
+    Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), primary_key=True),
+    Column("question_id", String(64), primary_key=True),
+    Column("answered", Integer, nullable=False, server_default="0"),
+    Column("graded", Integer, nullable=False, server_default="0"),
+    Column("good", Integer, nullable=False, server_default="0"),
+)
+
+
+def _signin_columns() -> list[Column]:
+    """What a dashboard link and a session share: a token's hash, whose, where, which role."""
+    return [
+        Column("token_hash", String(64), primary_key=True),
+        Column("server_id", ForeignKey("servers.id", ondelete="CASCADE"), nullable=False),
+        Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), nullable=False),
+        Column("role", Integer, nullable=False),  # the member's role when the link was made
+        Column("created_at", DateTime, nullable=False),
+        Column("expires_at", DateTime, nullable=False),
+    ]
+
+
+# Web dashboard sign-in links: only the hash of a link's token is kept, so a copy of the
+# database cannot sign anyone in; `used_at` makes a link single-use across instances.
+dashboard_links = Table(
+    "dashboard_links",
+    metadata,
+    *_signin_columns(),
+    Column("used_at", DateTime),
+    Index("ix_dashboard_links_member", "member_id"),
+)
+
+# Signed-in browsers: the hash of the session cookie, bound to one member and one server.
+dashboard_sessions = Table(
+    "dashboard_sessions",
+    metadata,
+    *_signin_columns(),
+    Column("csrf", String(64), nullable=False),  # the token every form of the session carries
+    Index("ix_dashboard_sessions_member", "member_id"),
 )

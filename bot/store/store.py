@@ -39,7 +39,9 @@ from bot.store.schema import (
     servers,
     subscriptions,
 )
+from bot.store.signins import SignIns
 from bot.store.standings import Standings
+from bot.store.team import TeamReads
 
 # Callers import the store's classes from here (the records also from bot.store.records).
 __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
@@ -47,11 +49,12 @@ __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 MEMBER_CACHE_SECONDS = 60.0
 
 
-class Store(Posts, Standings, Digests, MemberData, Rhythm, CommunityStore):
+class Store(Posts, Standings, Digests, MemberData, Rhythm, CommunityStore, SignIns, TeamReads):
     """Every query prepbot makes; callers get frozen records (bot.store.records), never rows.
 
     `read()`, `write()` and `transaction()` come from `Transactions`; the leaderboard from
-    `Standings`; mock rounds live in `RoundStore`.
+    `Standings`; the web dashboard's reads from `TeamReads` and its sign-ins from `SignIns`;
+    mock rounds live in `RoundStore`.
     """
 
     def __init__(self, *, engine: AsyncEngine):

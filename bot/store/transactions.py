@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.store.records import Record, ReviewRecord, StatsRecord
 from bot.store.schema import answers, grades, member_stats, review_states
+from bot.store.tallies import tally
 
 R = TypeVar("R", bound=Record)
 
@@ -228,10 +229,12 @@ class Tx:
     async def insert_answers(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.conn.execute(answers.insert(), rows)
+            await tally(self, rows, graded=False)
 
     async def insert_grades(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             await self.conn.execute(grades.insert(), rows)
+            await tally(self, rows, graded=True)
 
     async def save_stats(self, rows: list[dict[str, Any]]) -> None:
         """Upsert whole member_stats rows (every column but the current question)."""

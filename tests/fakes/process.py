@@ -46,9 +46,13 @@ class BotProcess:
         self.logs: list[Path] = []
         self.starts = 0
 
+    serve_dashboard = False  # set PREPBOT_PUBLIC_URL to the web server's own address
+
     def start(self) -> None:
-        port = free_port()
+        port = self.port = free_port()
         self.env["PREPBOT_WEB_PORT"] = str(port)
+        if self.serve_dashboard:
+            self.env["PREPBOT_PUBLIC_URL"] = f"http://127.0.0.1:{port}"
         log = self.workdir / f"stderr-{len(self.logs)}.log"
         self.logs.append(log)
         identified = self.fake.identified

@@ -66,9 +66,10 @@ class Account:
             "Forgotten",
             f"Everything stored about you is deleted ({detail or 'no activity'}): answers, "
             "grades, reviews, streaks, subscriptions, your DM questions, the mock rounds you "
-            "were interviewed in, your name on rounds you led and schedules you set, your "
-            "question suggestions and problem reports. Questions approved from your "
-            'suggestions stay in their server\'s pack, credited to "a former member". '
+            "were interviewed in, your web dashboard sessions, your name on rounds you led and "
+            "schedules you set, your question suggestions and problem reports. Questions "
+            "approved from your suggestions stay in their server's pack, credited to \"a former "
+            'member". '
             "Kept: the operator's logs, which name your platform id with each command, for as "
             "long as the operator keeps logs.",
             tone="success",

@@ -1,4 +1,5 @@
-"""The bot's web server: health probes and metrics; adapters mount their routes (Slack HTTP)."""
+"""The bot's web server: health probes and metrics; adapters mount their routes (Slack HTTP), and
+the web dashboard (bot/web/dashboard) adds its pages when PREPBOT_PUBLIC_URL is set."""
 
 from __future__ import annotations
 
