@@ -104,7 +104,7 @@ def page(browser) -> Iterator[Any]:
 
 
 def link_for(fake: FakeDiscord, user: User) -> str:
-    seen = fake.reply(fake.slash("dashboard", user=user))
+    seen = fake.reply(fake.slash("me", "dashboard", user=user))
     assert seen.ephemeral, "the link goes to the member only"
     found = LINK.search(seen.text)
     assert found, seen.text

@@ -181,8 +181,8 @@ async def test_days_off_on_discord_slack_and_the_console(tmp_path):
         assert "3 days off given back" in await s.slack_says("back")
         assert "Tue 10 Mar – Thu 12 Mar 2026" in await s.slack_says("away 3")
         assert "Enjoy the time off" in await s.console.handle("away 3")
-        assert "Enjoy the time off" in await slash("away", user=ann, days=1)
-        assert "1 day off given back" in await slash("away", user=ann, back=True)
+        assert "Enjoy the time off" in await slash("me", "away", user=ann, days=1)
+        assert "1 day off given back" in await slash("me", "away", user=ann, back=True)
         clock.now += timedelta(days=3)  # Fri 13 Mar: Wed and Thu were off for all three
         assert "**1** day streak. Practise today" in await slash("streak", user=ann)
         assert "*1* day streak. Practise today" in await s.slack_says("streak")

@@ -96,7 +96,7 @@ def test_connects_with_the_guilds_intent_only_and_syncs_prep(fake: FakeDiscord, 
         "leaderboard",
         "topics",
         "timezone",
-        "forget-me",
+        "me",
         "help",
         "schedule",
     }

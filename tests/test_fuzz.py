@@ -102,3 +102,14 @@ async def test_any_action_id(engine: Engine, data):
     reply = await engine.run_custom_id(make_actor(is_admin=True, is_lead=True), custom_id, form)
     assert reply.cards or reply.form is not None
     never_pings(reply)
+
+
+async def test_a_nul_character_is_dropped_from_typed_text_and_forms(engine: Engine):
+    """PostgreSQL refuses NUL in text; no chat shows it: members' text is saved without it."""
+    ann = make_actor("ann")
+    await engine.run_text(ann, "today", prefix="")
+    saved = await engine.run_text(ann, "answer thread\x00 pools\x00", prefix="")
+    assert "Answer saved" in saved.plain_text()
+    async with engine.store.read() as tx:
+        (text,) = (await tx.conn.execute(select(metadata.tables["answers"].c.text))).one()
+    assert text == "thread pools"

@@ -194,7 +194,7 @@ async def test_my_data_as_a_file_on_discord_slack_and_the_console(tmp_path: Path
         fake = s.discord
         ann = fake.user("ann")
         await asyncio.to_thread(fake.reply, fake.slash("today", user=ann))
-        got = await asyncio.to_thread(fake.reply, fake.slash("my-data", user=ann))
+        got = await asyncio.to_thread(fake.reply, fake.slash("me", "my-data", user=ann))
         assert got.ephemeral and "Your data" in got.text
         (message,) = got.messages
         assert [a["filename"] for a in message.get("attachments", [])] == ["prepbot-my-data.json"]

@@ -21,6 +21,7 @@ from bot.engine.advice import Advisor
 from bot.engine.content import Bank
 from bot.engine.library import Library
 from bot.engine.messages import Action, Delivery, Refusal, Reply
+from bot.engine.options import plain
 from bot.engine.ports import RolePort
 from bot.engine.registry import ADMINS_ONLY, LEADS_ONLY, Command, Registry, Role
 from bot.engine.signin import SignIn
@@ -166,7 +167,7 @@ class Engine:
         """Run a command typed as text (`question python hard`, `/prep grade good`)."""
         started = time.perf_counter()
         try:
-            cmd, values = self.registry.parse(text, prefix=prefix)
+            cmd, values = self.registry.parse(plain(text), prefix=prefix)
         except Refusal as exc:
             self._observe("unknown", actor, started, "refused")
             return Reply.error(exc.message)
@@ -224,7 +225,8 @@ class Engine:
             allow(actor, spec.who, frozenset({"channel", "dm"}), "")
             if spec.target is not None and not isinstance(action.target, spec.target):
                 raise Refusal("That button is no longer supported; try `/prep help`.")
-            reply = await spec.handler(actor, action.target, form)
+            values = None if form is None else {k: plain(v) for k, v in form.items()}
+            reply = await spec.handler(actor, action.target, values)
             return visible(reply, spec.visibility == "private" or actor.is_dm)
 
         return await self._observed(f"button:{action.verb}", actor, work())

@@ -138,7 +138,7 @@ def kind_option(keyed: bool = False) -> Option:
     return Option(
         "kind",
         "choice",
-        "open, output (predict what code prints) or any",
+        "open, output (predict the output) or any",
         choices=KINDS_ANY,
         keyed=keyed,
     )
@@ -153,6 +153,12 @@ def looks_like(option: Option, word: str) -> bool:
     """Whether a word that an option refused still looks meant for it (a question id has
     several hyphens), so that its message is the one the member sees."""
     return option.kind == "question" and word.count("-") >= 2
+
+
+def plain(text: str) -> str:
+    """Member text without NUL characters, which no database column may hold (PostgreSQL
+    refuses them) and no chat shows."""
+    return text.replace("\x00", "")
 
 
 def coerce(option: Option, value: Any, bank: Bank) -> Any:
@@ -172,7 +178,7 @@ def coerce(option: Option, value: Any, bank: Bank) -> Any:
         return _boolean(option, value)
     if kind in ("integer", "duration"):
         return _number(option, value)
-    text = str(value).strip()
+    text = plain(str(value)).strip()
     if kind == "text":
         return text
     if kind == "string":

@@ -32,7 +32,16 @@ ALIASES = {
     "lb": "leaderboard",
     "tz": "timezone",
     "?": "help",
-    "back": "away back",  # typed words only: /prep has no room for one more command
+    # Your settings and data live in the `me` group (Discord allows 25 entries under /prep);
+    # typed, their own names work too.
+    "remind": "me remind",
+    "away": "me away",
+    "back": "me away back",
+    "subscribe": "me subscribe",
+    "unsubscribe": "me unsubscribe",
+    "forget-me": "me forget-me",
+    "my-data": "me my-data",
+    "dashboard": "me dashboard",
     # The review queues live in the `pack` group (Discord allows 25 entries under /prep);
     # typed, their short names work too.
     "suggestions": "pack suggestions",

@@ -23,7 +23,7 @@ class Account:
 
     @command(
         "timezone",
-        summary="Set your timezone (IANA name, e.g. Europe/Berlin)",
+        summary="Set your timezone, e.g. Europe/Berlin",
         options=(Option("zone", "timezone", "Your timezone, e.g. Europe/Berlin"),),
         group="You",
     )
@@ -39,6 +39,7 @@ class Account:
         return Reply.text("Timezone", f"Your days now follow **{zone}**.", tone="success")
 
     @command(
+        "me",
         "forget-me",
         summary="Delete everything stored about you",
         options=(Option("confirm", "boolean", "Skip the question and delete now"),),
@@ -75,7 +76,7 @@ class Account:
             tone="success",
         )
 
-    @command("my-data", summary="Everything stored about you, as a JSON file", group="You")
+    @command("me", "my-data", summary="Everything stored about you, as a JSON file", group="You")
     async def my_data(self, actor: Actor) -> Reply:
         member = await self.kit.store.find_member(actor.platform, actor.user_id)
         if member is None:

@@ -35,7 +35,7 @@ class AiReview:
         self.kit = kit
         self._last: dict[tuple[str, str], float] = {}  # member -> when they last asked
 
-    @command("review", summary="An AI review of your latest answer (when the bot has one)")
+    @command("review", summary="An AI review of your latest answer")
     async def review(self, actor: Actor) -> Reply:
         advisor = self.kit.advisor
         if advisor is None:

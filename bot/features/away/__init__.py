@@ -31,11 +31,12 @@ class Away:
         return place.member.id, place.member_day(self.kit.clock())
 
     @command(
+        "me",
         "away",
         summary=f"Days off from today: your streak waits (up to {AWAY_PER_QUARTER} a quarter)",
         options=(
             Option("days", "integer", "How many days, from today", low=1, high=366),
-            Option("back", "boolean", "End your days off early (typed: `back`)"),
+            Option("back", "boolean", "End your days off early"),
         ),
         group="You",
     )

@@ -34,6 +34,7 @@ class Dashboard:
         self.kit = kit
 
     @command(
+        "me",
         "dashboard",
         summary="A private sign-in link to the web dashboard",
         where=IN_CHANNELS,

@@ -28,7 +28,7 @@ class History:
 
     @command(
         "history",
-        summary="Your last answers with their grades; show one again",
+        summary="Your last answers and grades",
         options=(
             Option("count", "integer", "How many (default 5)", low=1, high=20),
             Option(

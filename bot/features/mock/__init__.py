@@ -30,9 +30,9 @@ LEADS_ONLY = (
     "PREPBOT_LEAD_ROLES / PREPBOT_LEAD_USERS)."
 )
 START_OPTIONS = (
-    Option("candidate", "member", "Who is interviewed (or set group for everyone)", keyed=True),
+    Option("candidate", "member", "Who is interviewed", keyed=True),
     Option("group", "boolean", "Everyone here answers privately", keyed=True),
-    Option("topics", "topics", "Topic slugs separated by commas (default: all)", keyed=True),
+    Option("topics", "topics", "Topics, comma-separated (default: all)", keyed=True),
     Option("count", "integer", "Number of questions (default 5)", low=1, high=20, keyed=True),
     Option("minutes", "duration", "Length of the round (default 45)", low=5, high=240, keyed=True),
     Option("difficulty", "difficulty", "Only this difficulty", keyed=True),
@@ -60,7 +60,7 @@ class Mock:
 
     @lead_command(
         "start",
-        "Start a timed round for a candidate or the group",
+        "Start a timed mock round",
         options=START_OPTIONS,
         where=IN_CHANNELS,
         visibility="public",

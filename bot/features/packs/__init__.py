@@ -89,8 +89,8 @@ class Packs:
 
     @pack_command(
         "add",
-        summary="Add a question pack (a YAML file) to this server",
-        options=(Option("file", "file", "The pack: a YAML file (in the console, its path)"),),
+        summary="Add a question pack (YAML)",
+        options=(Option("file", "file", "The pack's YAML file"),),
     )
     async def add(self, actor: Actor, file: FileArg | str | None = None) -> Reply:
         if not isinstance(file, FileArg):
@@ -99,7 +99,7 @@ class Packs:
         text = await self.import_pack(place.server.id, file, by=actor.user_id)
         return Reply.text("Pack added", text, tone="success")
 
-    @pack_command("list", summary="This server's packs, their sizes and whether they are on")
+    @pack_command("list", summary="This server's question packs")
     async def list(self, actor: Actor) -> Reply:
         place = await self.kit.place(actor)
         rows = await self.kit.store.packs(place.server.id)
@@ -158,7 +158,7 @@ class Packs:
 
     @command(
         "topics",
-        summary="Topics with question counts; admins switch a topic on or off here",
+        summary="Topics and counts; admins switch them on or off",
         options=(
             Option("switch", "choice", "Admins: on or off", choices=("on", "off")),
             Option("topic", "topic", "The topic to switch"),

@@ -82,12 +82,12 @@ class Practice:
 
     @command(
         "question",
-        summary="A practice question now: due reviews first, then new ones",
+        summary="A practice question: due reviews first",
         options=(
             Option("topic", "topic", "Only this topic"),
             Option("difficulty", "difficulty", "Only this difficulty"),
             kind_option(),
-            Option("id", "question", "One question by its id (shown under each question)"),
+            Option("id", "question", "A question by its id"),
         ),
     )
     async def question(
@@ -137,13 +137,13 @@ class Practice:
 
     @command(
         "answer",
-        summary="Answer your current question (without text: opens a form)",
-        options=(Option("text", "text", "Your answer; leave out to write it in a form"),),
+        summary="Answer your current question",
+        options=(Option("text", "text", "Your answer (or leave out for a form)"),),
     )
     async def answer(self, actor: Actor, text: str | None = None) -> Reply:
         return await self.record_answer(actor, text, Ask())
 
-    @command("reveal", summary="The reference answer and key points, only to you")
+    @command("reveal", summary="The reference answer, only to you")
     async def reveal(self, actor: Actor, target: Ask | None = None) -> Reply:
         place = await self.kit.place(actor)
         q, post_id = await self._resolve(place, target or Ask())
@@ -162,7 +162,7 @@ class Practice:
     async def grade(self, actor: Actor, rating: str) -> Reply:
         return await self.record_grade(actor, RATINGS[rating], Ask())
 
-    @command("skip", summary="Skip this one and get another practice question")
+    @command("skip", summary="Skip this one and get another")
     async def skip(self, actor: Actor, target: Ask | None = None) -> Reply:
         """Not this one: another practice question instead."""
         place = await self.kit.place(actor)

@@ -14,7 +14,7 @@ class Hints:
     def __init__(self, kit: Kit):
         self.kit = kit
 
-    @command("hint", summary="A hint for your current question, one at a time")
+    @command("hint", summary="A hint for your current question")
     async def hint(self, actor: Actor, target: Ask | None = None) -> Reply:
         place = await self.kit.place(actor)
         q, post_id = await resolve_question(self.kit, place, target or Ask())

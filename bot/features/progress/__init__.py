@@ -150,10 +150,10 @@ class Progress:
 
     @command(
         "leaderboard",
-        summary="Top streaks and answers; `season [YYYY-MM]`: a month's season",
+        summary="Top streaks and answers, or a month's season",
         options=(
-            Option("period", "choice", "Which answers count (default: this week)", choices=PERIODS),
-            Option("month", "string", "With season: a past season as YYYY-MM"),
+            Option("period", "choice", "Period (default: this week)", choices=PERIODS),
+            Option("month", "string", "A past season, YYYY-MM"),
         ),
         visibility="public",
         where=IN_CHANNELS,

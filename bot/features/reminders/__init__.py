@@ -27,8 +27,9 @@ class Reminders:
         self.kit = kit
 
     @command(
+        "me",
         "remind",
-        summary="A direct message before midnight when your streak is at risk",
+        summary="A DM before midnight when your streak is at risk",
         options=(
             Option("switch", "choice", "on or off", required=True, choices=("on", "off")),
             Option("time", "time", f"Your local time, e.g. 20:30 (default {DEFAULT_TIME})"),

@@ -61,7 +61,7 @@ class Reports:
     @command(
         "pack",
         "reports",
-        summary="Admins: reported questions with counts, to resolve or dismiss (also `reports`)",
+        summary="Admins: reported questions, to resolve or dismiss",
         who=Role.ADMIN,
         where=IN_CHANNELS,
         group="Admins",

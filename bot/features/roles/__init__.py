@@ -49,10 +49,10 @@ class Roles:
 
     @roles_command(
         "set",
-        "Give a role to members whose streak reaches a number of days",
+        "A role for members whose streak reaches N days",
         options=(
             Option("days", "integer", "Streak length in days", required=True, low=1, high=3650),
-            Option("role", "role", "The role to grant, e.g. @Week-Warrior", required=True),
+            Option("role", "role", "The role to grant", required=True),
         ),
     )
     async def set_role(self, actor: Actor, days: int, role: RoleArg) -> Reply:
@@ -99,7 +99,7 @@ class Roles:
         card = Card("Milestone roles", body, fields=await self._fields(place.server.id))
         return Reply(cards=(card,), private=True)
 
-    @roles_command("off", "Stop milestone roles; the bot takes back those it gave")
+    @roles_command("off", "Stop milestone roles and take them back")
     async def off(self, actor: Actor) -> Reply:
         self._port(actor)
         place = await self.kit.place(actor)

@@ -26,7 +26,7 @@ SET_OPTIONS = (
     Option("time", "time", "Local time of day, e.g. 09:00", keyed=True),
     Option("timezone", "timezone", "IANA timezone, e.g. Europe/Berlin", keyed=True),
     Option("weekdays", "weekdays", "e.g. mon-fri, mon,wed,fri, daily", keyed=True),
-    Option("topics", "topics", "Topic slugs separated by commas, or all", keyed=True),
+    Option("topics", "topics", "Topics, comma-separated, or all", keyed=True),
     Option(
         "difficulty",
         "choice",
@@ -37,7 +37,7 @@ SET_OPTIONS = (
     Option(
         "grace",
         "integer",
-        "Minutes after the time a missed post is still made (default 120)",
+        "Minutes a late post may still go out (default 120)",
         low=0,
         high=1440,
         keyed=True,
@@ -93,9 +93,9 @@ class Schedules:
 
     @schedule_command(
         "skip",
-        "Days without a post; nobody in this server loses a streak on them",
+        "Days off: no post, and no streak breaks",
         options=(
-            Option("dates", "dates", "2026-12-24, 2026-12-24..2026-12-26, or clear", required=True),
+            Option("dates", "dates", "2026-12-24, 2026-12-24..2026-12-26 or clear", required=True),
         ),
     )
     async def skip(self, actor: Actor, dates: tuple[date, ...]) -> Reply:
@@ -150,7 +150,7 @@ class Schedules:
 
     @schedule_command(
         "timezone",
-        "The server's default timezone (for channels and members without one)",
+        "The server's default timezone",
         options=(Option("zone", "timezone", "IANA timezone, e.g. Europe/Berlin", required=True),),
     )
     async def server_timezone(self, actor: Actor, zone: str) -> Reply:

@@ -16,11 +16,12 @@ class Subscriptions:
         self.kit = kit
 
     @command(
+        "me",
         "subscribe",
         summary="Your own daily question by direct message",
         options=(
-            Option("time", "time", "Your local time of day, e.g. 07:30 (default 09:00)"),
-            Option("topics", "topics", "Topic slugs separated by commas (default: all)"),
+            Option("time", "time", "Local time, e.g. 07:30 (default 09:00)"),
+            Option("topics", "topics", "Topics, comma-separated (default: all)"),
         ),
         group="You",
     )
@@ -47,7 +48,7 @@ class Subscriptions:
             tone="success",
         )
 
-    @command("unsubscribe", summary="Stop your daily direct message", group="You")
+    @command("me", "unsubscribe", summary="Stop your daily direct message", group="You")
     async def unsubscribe(self, actor: Actor) -> Reply:
         place = await self.kit.place(actor)
         if not await self.kit.store.delete_subscription(place.server.id, place.member.id):

@@ -124,7 +124,7 @@ class Suggestions:
 
     @command(
         "suggest",
-        summary="Suggest a question for this server (opens a form)",
+        summary="Suggest a question for this server",
         where=IN_CHANNELS,
         group="Community",
     )
@@ -150,7 +150,7 @@ class Suggestions:
     @command(
         "pack",
         "suggestions",
-        summary="Admins and reviewers: the queue of suggested questions (also `suggestions`)",
+        summary="Review suggested questions",
         where=IN_CHANNELS,
         group="Admins",
     )
