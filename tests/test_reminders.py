@@ -183,3 +183,15 @@ async def test_both_fakes_get_one_dm_from_two_schedulers(tmp_path: Path):
         ]
         assert "streak ends at midnight" in posted.text()
         assert posted.button("Today's question")
+
+
+async def test_forget_me_removes_the_reminders_once_only_records(engine, clock):
+    chat = Transcript(engine)
+    await chat.say("ann", "remind on 20:00")
+    await practise(chat)
+    clock.now = datetime(2026, 3, 11, 20, 0)
+    (reminder,) = await engine.reminders.due()
+    assert await send_all(engine, [reminder]) == [reminder]
+    assert await engine.store.sent_keys([reminder.once]) == {reminder.once}
+    await chat.say("ann", "forget-me confirm:true")
+    assert await engine.store.sent_keys([reminder.once]) == set()

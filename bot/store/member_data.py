@@ -27,6 +27,7 @@ from bot.store.schema import (
     role_grants,
     schedules,
     season_results,
+    sends,
     server_content,
     servers,
     subscriptions,
@@ -119,6 +120,8 @@ class MemberData(Transactions):
             removed.update(await self._forget_rounds(tx, member_id))
             removed.update(await self._forget_contributions(tx, member_id))
             removed["dashboard sessions"] = await self._sign_out_everywhere(tx, member_id)
+            # Their reminders' once-only records (remind:<server>:<member>:<day>).
+            await tx.conn.execute(delete(sends).where(sends.c.key.like(f"remind:%:{member_id}:%")))
             removed.update(await self._forget_platform_traces(tx, platform, external_id))
             await tx.conn.execute(delete(members).where(members.c.id == member_id))
         return removed
