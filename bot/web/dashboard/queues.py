@@ -25,7 +25,10 @@ from bot.web.dashboard.access import check_csrf, context, require
 
 routes = web.RouteTableDef()
 
-QUEUES = (("suggestions", ("pack", "suggestions")), ("reports", ("pack", "reports")))
+QUEUES = (  # the page's sections: id, heading, the chat command that lists the queue
+    ("suggestions", "Suggested questions", ("pack", "suggestions")),
+    ("reports", "Problem reports", ("pack", "reports")),
+)
 # The buttons and forms of the two queues: nothing else can be run from this page.
 VERBS = frozenset(
     {
@@ -88,7 +91,10 @@ async def render(
     """The queues as chat shows them, with what the last action said on top."""
     engine = request.app[DASHBOARD].engine
     actor = actor_of(session)
-    queues = [(name, cards_of(await engine.run_command(actor, path))) for name, path in QUEUES]
+    queues = [
+        (name, heading, cards_of(await engine.run_command(actor, path)))
+        for name, heading, path in QUEUES
+    ]
     values = {
         "queues": queues,
         "notice": cards_of(notice) if notice else (),
