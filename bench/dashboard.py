@@ -227,36 +227,28 @@ async def queue_rows(
             "key_points": ["the frame is kept", "execution resumes after the yield"],
         }
     )
-    await insert(
-        store,
-        suggestions,
-        [
-            dict(
-                server_id=1,
-                member_id=rng.randint(1, args.members),
-                status="pending" if n % 5 == 0 else "rejected",
-                body=body,
-                created_at=NOW - timedelta(hours=n),
-            )
-            for n in range(1_000)
-        ],
-    )
+
+    def by_member(ago: timedelta, **values: object) -> dict:
+        return dict(
+            server_id=1, member_id=rng.randint(1, args.members), created_at=NOW - ago, **values
+        )
+
+    waiting = [
+        by_member(timedelta(hours=n), body=body, status="pending" if n % 5 == 0 else "rejected")
+        for n in range(1_000)
+    ]
+    await insert(store, suggestions, waiting)
     reported = rng.sample(question_ids, min(500, len(question_ids)))
-    await insert(
-        store,
-        reports,
-        [
-            dict(
-                server_id=1,
-                member_id=rng.randint(1, args.members),
-                question_id=reported[n % len(reported)],
-                text="The second key point contradicts the answer.",
-                status="open" if n % 3 == 0 else "resolved",
-                created_at=NOW - timedelta(minutes=n),
-            )
-            for n in range(5_000)
-        ],
-    )
+    texts = [
+        by_member(
+            timedelta(minutes=n),
+            question_id=reported[n % len(reported)],
+            text="The second key point contradicts the answer.",
+            status="open" if n % 3 == 0 else "resolved",
+        )
+        for n in range(5_000)
+    ]
+    await insert(store, reports, texts)
 
 
 def pages(rounds: int) -> dict[str, str]:
