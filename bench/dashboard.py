@@ -5,17 +5,19 @@
 
 Fills a fresh SQLite file, and a fresh schema on PostgreSQL (127.0.0.1 by default; dropped
 afterwards), with one server's members, their answers and grades over four months, streaks,
-and finished mock rounds; then requests every page through the bot's own aiohttp
-application (signed in as an admin, over 127.0.0.1) and prints, per page, p50 and p95 of the
-time from request to last byte. The baseline, measured in the same run and the same way, is
-a static aiohttp handler returning a page of the same kind; the ratio is page p95 over
-baseline p95. Target: every page under 100 ms p95.
+finished mock rounds, and suggestions and problem reports for the review queues; then
+requests every page through the bot's own aiohttp application (signed in as an admin, over
+127.0.0.1) and prints, per page, p50 and p95 of the time from request to last byte. The
+baseline, measured in the same run and the same way, is a static aiohttp handler returning
+a page of the same kind; the ratio is page p95 over baseline p95. Target: every page under
+100 ms p95.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import time
@@ -37,7 +39,9 @@ from bot.store.schema import (
     members,
     mock_items,
     mock_rounds,
+    reports,
     servers,
+    suggestions,
 )
 from bot.store.store import Store
 from bot.web import dashboard
@@ -183,6 +187,7 @@ async def populate(store: Store, args: argparse.Namespace, question_ids: list[st
     rounds, items = round_rows(args.rounds, args.members, question_ids, rng)
     await insert(store, mock_rounds, rounds)
     await insert(store, mock_items, items)
+    await queue_rows(store, args, question_ids, rng)
     await insert(
         store,
         dashboard_sessions,
@@ -208,6 +213,44 @@ async def populate(store: Store, args: argparse.Namespace, question_ids: list[st
             await raw.driver_connection.execute("VACUUM ANALYZE")
 
 
+async def queue_rows(
+    store: Store, args: argparse.Namespace, question_ids: list[str], rng: random.Random
+) -> None:
+    """Review queues of some size: 1 000 suggestions (a fifth waiting) and 5 000 reports of
+    500 questions (a third open)."""
+    body = json.dumps(
+        {
+            "topic": "python-fundamentals",
+            "difficulty": "medium",
+            "question": "What does a generator keep between two calls of next()?",
+            "answer": "Its frame: local variables and the point where it stopped.",
+            "key_points": ["the frame is kept", "execution resumes after the yield"],
+        }
+    )
+
+    def by_member(ago: timedelta, **values: object) -> dict:
+        return dict(
+            server_id=1, member_id=rng.randint(1, args.members), created_at=NOW - ago, **values
+        )
+
+    waiting = [
+        by_member(timedelta(hours=n), body=body, status="pending" if n % 5 == 0 else "rejected")
+        for n in range(1_000)
+    ]
+    await insert(store, suggestions, waiting)
+    reported = rng.sample(question_ids, min(500, len(question_ids)))
+    texts = [
+        by_member(
+            timedelta(minutes=n),
+            question_id=reported[n % len(reported)],
+            text="The second key point contradicts the answer.",
+            status="open" if n % 3 == 0 else "resolved",
+        )
+        for n in range(5_000)
+    ]
+    await insert(store, reports, texts)
+
+
 def pages(rounds: int) -> dict[str, str]:
     return {
         "overview": "/dashboard/1/",
@@ -217,6 +260,7 @@ def pages(rounds: int) -> dict[str, str]:
         "mock rounds": "/dashboard/1/rounds",
         "rounds, filtered": "/dashboard/1/rounds?lead=3&from=2025-09-01",
         "scorecard": f"/dashboard/1/rounds/{max(1, rounds // 2)}",
+        "review queues": "/dashboard/1/queues",
     }
 
 

@@ -3,7 +3,8 @@
     python scripts/dashboard_screenshots.py [--out docs]
 
 Builds a small demo team in a temporary SQLite file by running the real engine (members
-practising over twelve weeks, two finished mock rounds led by the admin, ana), serves the
+practising over twelve weeks, two finished mock rounds led by the admin, ana, a suggested
+question and two problem reports waiting for review), serves the
 dashboard on 127.0.0.1, signs in as ana through a link from the `dashboard` command, and
 saves each main page as a PNG (light and dark, desktop and phone width). Needs Debian's
 chromium package and Playwright (dev extras).
@@ -52,6 +53,7 @@ SHOTS = (  # file, path below /dashboard/<server>/, width, height, colour scheme
     ("dashboard-rounds.png", "rounds", 1280, 700, "light"),
     ("dashboard-scorecard.png", "rounds/1", 1280, 700, "dark"),
     ("dashboard-questions.png", "questions?difficulty=hard", 1280, 800, "light"),
+    ("dashboard-queues.png", "queues", 1280, 900, "light"),
     ("dashboard-phone.png", "", 390, 844, "dark"),
 )
 
@@ -88,6 +90,29 @@ async def demo_team(chat: Transcript, clock: Clock) -> None:
             clock.now += timedelta(minutes=6)
             await chat.say("ana", f"mock score {score} explained the trade-offs")
             await chat.say("ana", "mock next")
+    await queue_items(chat)
+
+
+async def queue_items(chat: Transcript) -> None:
+    """A suggested question and two reports of one question, for the admins' queues."""
+    await chat.say("bram", "suggest")
+    await chat.fill(
+        "bram",
+        question="What does `functools.lru_cache` keep, and when does it evict?",
+        answer="It maps the call's arguments to results and drops the least recently used "
+        "entry once maxsize is reached; arguments must be hashable.",
+        key_points="maps arguments to results\nevicts the least recently used\nhashable arguments",
+        topic="python-fundamentals medium",
+        hint="Think about what the name says.",
+    )
+    for user, problem in (
+        ("chen", "The answer never mentions the GIL, which is the point of the question."),
+        ("eli", "Second key point reads as if threads run bytecode in parallel."),
+    ):
+        await chat.say(user, "question race-condition-threading-lock-counter")
+        await chat.press(user, "Reveal")
+        await chat.press(user, "Report a problem")
+        await chat.fill(user, problem=problem)
 
 
 def free_port() -> int:

@@ -344,3 +344,110 @@ async def test_db_check_finds_and_repairs_tallies_that_drifted(site: Site):
     assert len(found) == 2 and "not tallied" in found[0] and "answers/grades/good" in found[1]
     assert await recount(store, repair=True) == found
     assert await recount(store) == [] and await tallies(store) == expected
+
+
+async def test_the_question_bank_is_what_the_server_can_draw(site: Site):
+    """Its own pack's questions in, a switched-off topic's out; another server sees neither."""
+    from tests.test_community import add_pack, pack_file, question
+
+    boss = Transcript(site.engine, admins={"boss"})
+    assert "added" in await add_pack(boss, pack_file("team.yaml", [question("locks")]))
+    await boss.say("boss", "topics off alpha")
+    sid = await site.server_id()
+    await site.sign_in("ann")
+    page = await (await site.client.get(f"/dashboard/{sid}/questions")).text()
+    shipped = site.engine.bank.questions.values()
+    drawn = sum(q.topic != "alpha" for q in shipped) + 1
+    assert f'id="found">{drawn} questions<' in page
+    assert not any(q.id in page for q in shipped if q.topic == "alpha")
+    mine = await (await site.client.get(f"/dashboard/{sid}/questions?q=locks")).text()
+    assert f"s{sid}.locks" in mine and "this server's pack" in mine
+    assert '<option value="alpha"' not in page
+    alpha = await (await site.client.get(f"/dashboard/{sid}/questions?topic=alpha")).text()
+    assert f'id="found">{drawn} questions<' in alpha  # an off topic is no filter
+    other = Transcript(site.engine, server="s2")
+    await site.sign_in("ann", other)
+    other_sid = (await site.engine.store.ensure_server("test", "s2")).id
+    theirs = await (await site.client.get(f"/dashboard/{other_sid}/questions")).text()
+    assert f'id="found">{len(site.engine.bank)} questions<' in theirs
+    theirs = await (await site.client.get(f"/dashboard/{other_sid}/questions?q=locks")).text()
+    assert 'id="found">0 questions<' in theirs
+
+
+QUEUE_FORM = re.compile(r'<form method="post" action="[^"]*/queues".*?</form>', re.S)
+
+
+async def press(site: Site, page: str, label: str, **form: str) -> str:
+    """Submit the page's first form whose button says `label` (with `form` as its fields)."""
+    html = next((f for f in QUEUE_FORM.findall(page) if f">{label}</button>" in f), None)
+    assert html, page
+    action = re.search(r'name="action" value="([^"]+)"', html)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    data = {"csrf": csrf, "action": action.group(1), **({"form": "1", **form} if form else {})}
+    sid = await site.server_id()
+    done = await site.client.post(f"/dashboard/{sid}/queues", data=data)
+    assert done.status == 200, await done.text()
+    return await done.text()
+
+
+async def test_admins_review_the_queues_with_the_chats_actions(site: Site):
+    from tests.test_community import SUGGESTION, suggest
+
+    chat = site.chat
+    await suggest(chat, "ann")
+    await suggest(chat, "bob", question="What does a semaphore count?")
+    await chat.say("cid", "question alpha-easy-1")
+    await chat.press("cid", "Reveal")
+    await chat.press("cid", "Report a problem")
+    await chat.fill("cid", problem="The answer says <b>[x](https://evil.example)</b>.")
+    sid = await site.server_id()
+    for user in ("ann", "lead"):
+        assert "Queues</a>" not in await site.sign_in(user)
+        refused = await site.client.get(f"/dashboard/{sid}/queues")
+        assert refused.status == 403 and "for admins" in await refused.text()
+        assert (await site.client.post(f"/dashboard/{sid}/queues")).status == 403
+    assert "Queues</a>" in await site.sign_in("boss")
+    page = await (await site.client.get(f"/dashboard/{sid}/queues")).text()
+    assert "Suggestion 1 · by Ann" in page and "What does a semaphore count?" in page
+    assert "alpha-easy-1 · 1 report" in page
+    assert "&lt;b&gt;[x](https://evil.example)&lt;/b&gt;" in page  # shown exactly, inert
+    # Edit opens the chat's form, prefilled; saving it shows the edited card.
+    form = await press(site, page, "Edit")
+    assert 'value="alpha medium"' in form and 'name="form" value="1"' in form
+    edited = {**SUGGESTION, "question": "How does a pool bound work in flight?"}
+    page = await press(site, form, "Send", **edited)
+    assert "Suggestion edited" in page and "How does a pool bound work in flight?" in page
+    page = await press(site, page, "Approve")
+    assert "Suggestion approved" in page and f"s{sid}.suggestion-1" in page
+    bank = await site.engine.kit.bank_for(sid)
+    assert bank.get(f"s{sid}.suggestion-1").question == edited["question"]
+    # Reject asks for a reason; an empty one changes nothing.
+    form = await press(site, page, "Reject")
+    assert "sent to the author privately" in form
+    assert "Give the author a reason" in await press(site, form, "Send", reason=" ")
+    page = await press(site, form, "Send", reason="We have this one: alpha-medium-1.")
+    assert "Suggestion rejected" in page and "No suggestions are waiting" in page
+    notices = {d.user_ref: d.reply for d in await site.engine.run_jobs() if d.user_ref}
+    assert notices["ann"].private and "suggestion-1" in notices["ann"].plain_text()
+    assert notices["bob"].private and "alpha-medium-1" in notices["bob"].plain_text()
+    page = await press(site, page, "Resolve")
+    assert "1 report of <code>alpha-easy-1</code> resolved" in page and "No open reports" in page
+
+
+async def test_queue_forms_need_the_token_and_run_only_queue_actions(site: Site):
+    from bot.engine.messages import Action, QuestionRef
+
+    sid = await site.server_id()
+    await site.sign_in("boss")
+    page = await (await site.client.get(f"/dashboard/{sid}/queues")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    resolve = Action("report-resolve", QuestionRef("alpha-easy-1")).encode()
+    url = f"/dashboard/{sid}/queues"
+    forged = await site.client.post(url, data={"csrf": "x", "action": resolve})
+    assert forged.status == 403
+    other = Action("topics-off", None).encode()
+    for action in (other, "prep:v2:nothing", "junk"):
+        refused = await site.client.post(url, data={"csrf": csrf, "action": action})
+        assert refused.status == 400
+    done = await site.client.post(url, data={"csrf": csrf, "action": resolve})
+    assert done.status == 200 and "No open reports of that question here" in await done.text()

@@ -16,8 +16,9 @@ import pytest
 
 from bot.engine.signin import SignIn
 from tests.browser import REQUIRE_BROWSER, browser_missing, chromium, need_browser
-from tests.fakes.discord_server import FakeDiscord, User
+from tests.fakes.discord_server import MODAL, FakeDiscord, User
 from tests.fakes.process import BotProcess
+from tests.test_community import SUGGESTION
 from tests.test_discord_e2e import KEY_POINT_ANSWER, answer_via_modal
 from tests.test_discord_rounds import settled, start_round
 
@@ -45,6 +46,7 @@ def people(fake: FakeDiscord) -> dict[str, User]:
         "ann": fake.user("ann"),
         "bob": fake.user("bob"),
         "lee": fake.user("lee", roles=[fake.lead_role_id]),
+        "boss": fake.user("boss", manage_guild=True),
     }
 
 
@@ -195,3 +197,28 @@ def test_reused_expired_and_other_server_links_are_refused(fake: FakeDiscord, pe
     token, _ = signer.link_token(datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=11))
     expired = page.goto(signer.link(token))
     assert expired.status == 403 and "expired" in page.content()
+
+
+def test_an_admin_approves_and_rejects_suggestions_on_the_queues_page(
+    fake: FakeDiscord, people, bot, page
+):
+    for question in ("What does a semaphore count?", "Why does a pool queue tasks?"):
+        opened = fake.reply(fake.slash("suggest", user=people["ann"]))
+        assert opened.callback_type == MODAL and opened.modal is not None
+        form = {**SUGGESTION, "question": question}
+        sent = fake.reply(fake.submit(opened.modal["custom_id"], form, user=people["ann"]))
+        assert "Suggestion sent" in sent.text
+    sign_in(page, link_for(fake, people["boss"]))
+    page.get_by_role("link", name="Queues").click()
+    first = page.locator("#suggestions .card").filter(has_text="What does a semaphore count?")
+    with page.expect_navigation():
+        first.get_by_role("button", name="Approve").click()
+    assert "Suggestion approved" in page.locator("#notice").inner_text()
+    assert "What does a semaphore count?" not in page.locator("#suggestions").inner_text()
+    with page.expect_navigation():
+        page.locator("#suggestions").get_by_role("button", name="Reject").click()
+    page.get_by_label("Why not?").fill("We have this one already.")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Send").click()
+    assert "Suggestion rejected" in page.locator("#notice").inner_text()
+    assert "No suggestions are waiting" in page.locator("#suggestions").inner_text()

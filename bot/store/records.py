@@ -400,6 +400,7 @@ class SessionRecord(Record):
     display_name: str | None
     external_id: str
     platform: str
+    server_external_id: str  # the platform's id of the server (to act as the member there)
     server_name: str | None
     server_timezone: str | None
 

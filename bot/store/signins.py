@@ -88,6 +88,7 @@ class SignIns(Transactions):
                 members.c.display_name,
                 members.c.external_id,
                 servers.c.platform,
+                servers.c.external_id.label("server_external_id"),
                 servers.c.name.label("server_name"),
                 servers.c.default_timezone.label("server_timezone"),
             )

@@ -1,9 +1,8 @@
 """The web dashboard: server-rendered pages for a team, behind a chat-issued sign-in link.
 
 `setup` adds the pages to the bot's aiohttp application. A page names the least role that
-may open it; the navigation shows each member the sections their role opens. A later page
-(the review queues of suggestions and reports, for admins) joins by adding its routes and
-a `Section` to `SECTIONS`: nothing else changes.
+may open it; the navigation shows each member the sections their role opens. A page joins
+by adding its routes and a `Section` to `SECTIONS`: nothing else changes.
 """
 
 from __future__ import annotations
@@ -36,7 +35,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("My practice", "me", Role.MEMBER),
     Section("Questions", "questions", Role.MEMBER),
     Section("Mock rounds", "rounds", Role.LEAD),
-    # The review queues (suggestions, reports) go here for Role.ADMIN when they exist.
+    Section("Queues", "queues", Role.ADMIN),
 )
 
 
@@ -80,7 +79,7 @@ def setup(
     clock: Callable[[], datetime] | None = None,
 ) -> None:
     """Serve the dashboard from `app` under /dashboard/."""
-    from bot.web.dashboard import access, pages, rounds
+    from bot.web.dashboard import access, pages, queues, rounds
 
     aiohttp_jinja2.setup(
         app,
@@ -94,3 +93,4 @@ def setup(
     app.router.add_routes(access.routes)
     app.router.add_routes(pages.routes)
     app.router.add_routes(rounds.routes)
+    app.router.add_routes(queues.routes)

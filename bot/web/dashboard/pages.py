@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.engine.content import DIFFICULTIES, Question
+from bot.engine.content import DIFFICULTIES, Bank, Question
 from bot.engine.registry import Role
 from bot.engine.streaks import local_date, month_key
 from bot.store.records import QuestionCounts, SessionRecord
@@ -45,9 +45,8 @@ def today_of(dash: Dashboard, session: SessionRecord) -> date:
     return local_date(dash.clock(), zone)
 
 
-def topic_rows(dash: Dashboard, counts: dict[str, QuestionCounts]) -> list[TopicRow]:
-    """Per topic of the bank: answers, grades and Good/Easy grades on this server."""
-    bank = dash.engine.bank
+def topic_rows(bank: Bank, counts: dict[str, QuestionCounts]) -> list[TopicRow]:
+    """Per topic of the server's bank: answers, grades and Good/Easy grades on this server."""
     sums: dict[str, list[int]] = {slug: [0, 0, 0] for slug in bank.topics}
     for qid, c in counts.items():
         q = bank.get(qid)
@@ -58,11 +57,11 @@ def topic_rows(dash: Dashboard, counts: dict[str, QuestionCounts]) -> list[Topic
     return [TopicRow(slug, titles.get(slug, slug), *v) for slug, v in sums.items()]
 
 
-def hardest(dash: Dashboard, counts: dict[str, QuestionCounts]) -> list[tuple[Question, Any]]:
+def hardest(bank: Bank, counts: dict[str, QuestionCounts]) -> list[tuple[Question, Any]]:
     graded = [
         (q, c)
         for qid, c in counts.items()
-        if c.graded >= MIN_GRADES_FOR_HARDEST and (q := dash.engine.bank.get(qid)) is not None
+        if c.graded >= MIN_GRADES_FOR_HARDEST and (q := bank.get(qid)) is not None
     ]
     graded.sort(key=lambda qc: (qc[1].good_share, -qc[1].graded, qc[0].id))
     return graded[:HARDEST]
@@ -78,6 +77,7 @@ async def overview(request: web.Request) -> web.Response:
     starts = [week_start - timedelta(weeks=WEEKS - 1 - n) for n in range(WEEKS)]
     weekly = await store.weekly_practising(session.server_id, starts)
     counts = await store.question_counts(session.server_id)
+    bank = await dash.engine.kit.bank_for(session.server_id)
     values = {
         "week": weekly[-1],
         "month": await store.answering_in_month(session.server_id, month_key(today)),
@@ -87,8 +87,8 @@ async def overview(request: web.Request) -> web.Response:
         "chart": bar_chart(
             [f"{s:%d %b}" for s in starts], weekly, title="Members practising per week"
         ),
-        "topics": topic_rows(dash, counts),
-        "hardest": hardest(dash, counts),
+        "topics": topic_rows(bank, counts),
+        "hardest": hardest(bank, counts),
         "lead": session.role >= Role.LEAD,
     }
     return aiohttp_jinja2.render_template("overview.html", request, context(session, **values))
@@ -118,15 +118,16 @@ async def member(request: web.Request) -> web.Response:
     latest = await store.latest_grades(session.server_id, member_id)
     counts = {qid: QuestionCounts(0, 1, int(r >= 3)) for qid, r in latest.items()}
     history = await store.answer_history(session.server_id, member_id, limit=20)
+    bank = await dash.engine.kit.bank_for(session.server_id)
     values = {
         "own": own,
         "name": await store.member_name(member_id) or "?",
         "stats": await store.stats(session.server_id, member_id),
         "calendar": calendar(days, start=start, today=today),
         "practised": sum(days.values()),
-        "topics": [t for t in topic_rows(dash, counts) if t.graded],
+        "topics": [t for t in topic_rows(bank, counts) if t.graded],
         "history": history,
-        "bank": dash.engine.bank,
+        "bank": bank,
         "grade_names": GRADE_NAMES,
     }
     return aiohttp_jinja2.render_template("member.html", request, context(session, **values))
@@ -150,16 +151,22 @@ def page_number(request: web.Request) -> int:
 
 @routes.get("/dashboard/{server:\\d+}/questions", name="questions")
 async def questions(request: web.Request) -> web.Response:
-    """Every question the server can draw, filtered, with how this server did on each."""
+    """Every question the server can draw (the shipped bank and its enabled packs, without
+    its switched-off topics), filtered, with how this server did on each."""
     session = await require(request)
     dash = request.app[DASHBOARD]
-    bank = dash.engine.bank
+    bank = await dash.engine.kit.bank_for(session.server_id)
+    drawn = {slug: t for slug, t in bank.topics.items() if slug not in bank.disabled}
     text = request.query.get("q", "").strip()[:100]
     topic = request.query.get("topic", "")
-    topic = topic if topic in bank.topics else ""
+    topic = topic if topic in drawn else ""
     difficulty = request.query.get("difficulty", "")
     difficulty = difficulty if difficulty in DIFFICULTIES else ""
-    found = [q for q in bank.questions.values() if _matches(q, text, topic, difficulty)]
+    found = [
+        q
+        for q in bank.questions.values()
+        if q.topic in drawn and _matches(q, text, topic, difficulty)
+    ]
     found.sort(key=lambda q: (q.topic, DIFFICULTIES.index(q.difficulty), q.id))
     number = page_number(request)
     shown = found[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
@@ -171,7 +178,7 @@ async def questions(request: web.Request) -> web.Response:
         "counts": await dash.engine.store.question_counts(session.server_id),
         "empty": QuestionCounts(),
         "filters": {"q": text, "topic": topic, "difficulty": difficulty},
-        "topics": bank.topics,
+        "topics": drawn,
         "difficulties": DIFFICULTIES,
     }
     return aiohttp_jinja2.render_template("questions.html", request, context(session, **values))
