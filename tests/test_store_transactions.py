@@ -124,3 +124,48 @@ async def test_calls_outside_a_transaction_use_their_own_connections(store: Stor
         pass
     async with store.read() as after:
         assert after.conn is not unit.conn
+
+
+async def test_reads_in_a_reading_block_share_one_connection(store: Store):
+    async with store.reading():
+        async with store.read() as first:
+            pass
+        async with store.read() as second:
+            assert second.conn is first.conn
+        mine: list[object] = []
+
+        async def other_task() -> None:  # a task started inside does not share it
+            async with store.read() as tx:
+                mine.append(tx.conn)
+
+        await asyncio.create_task(other_task())
+        assert mine[0] is not first.conn
+    async with store.read() as after:  # the block's connection went back at its end
+        assert after.conn is not first.conn
+
+
+async def test_a_write_in_a_reading_block_is_seen_by_the_reads_after_it(store: Store):
+    async with store.reading():
+        assert await count_servers(store) == 0
+        async with store.read() as before:
+            pass
+        await store.ensure_server("test", "s1")  # its own write transaction, committed
+        async with store.read() as after:
+            assert after.conn is not before.conn  # the read transaction before it ended
+        assert await count_servers(store) == 1
+        async with store.transaction():
+            await store.ensure_server("test", "s2")
+            assert await count_servers(store) == 2  # inside a transaction: its connection
+        assert await count_servers(store) == 2
+
+
+async def test_a_reading_block_never_holds_a_connection_while_a_write_waits(store: Store):
+    async def command(n: int) -> None:
+        async with store.reading():
+            await count_servers(store)
+            await store.ensure_server("test", f"s{n}")
+            await count_servers(store)
+
+    # More commands than the pool has connections, all between a read and a write.
+    await asyncio.wait_for(asyncio.gather(*(command(n) for n in range(40))), 60)
+    assert await count_servers(store) == 40
