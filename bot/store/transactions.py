@@ -43,25 +43,9 @@ class _Unit:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
 
 
-@dataclass(eq=False)
-class _Reads:
-    """One open `reading()` block: its connection, opened by the first read, closed by a
-    write (so that the reads after it see it) or when the block ends."""
-
-    owner: Transactions
-    task: asyncio.Task[Any] | None
-    conn: AsyncConnection | None = None
-
-    async def release(self) -> None:
-        if self.conn is not None:
-            conn, self.conn = self.conn, None
-            await conn.close()
-
-
 # The transactions open in this context, one per store at most. A tuple: a context variable
 # must not hold a value that is changed in place (a child task shares it).
 _units: ContextVar[tuple[_Unit, ...]] = ContextVar("prepbot_store_units", default=())
-_reads: ContextVar[tuple[_Reads, ...]] = ContextVar("prepbot_store_reads", default=())
 
 
 class Transactions:
@@ -98,7 +82,6 @@ class Transactions:
         if unit is not None:
             yield unit.tx
             return
-        await self._end_reads()
         async with self._locked(), self._writer.begin() as conn:
             unit = _Unit(self, asyncio.current_task(), Tx(conn, self.dialect))
             token = _units.set((*_units.get(), unit))
@@ -130,7 +113,6 @@ class Transactions:
         if unit is not None:
             yield unit.tx
             return
-        await self._end_reads()
         try:
             async with self._locked(), self._writer.begin() as conn:
                 yield Tx(conn, self.dialect)
@@ -145,40 +127,8 @@ class Transactions:
         if unit is not None:
             yield unit.tx
             return
-        shared = self._shared_reads()
-        if shared is not None:
-            if shared.conn is None:
-                shared.conn = await self.engine.connect()
-            yield Tx(shared.conn, self.dialect)
-            return
         async with self.engine.connect() as conn:
             yield Tx(conn, self.dialect)
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[None]:
-        """The reads of this task inside the block share one connection: one checkout, BEGIN
-        and ROLLBACK instead of one per read. A write in the block first ends that read
-        transaction (it never holds a connection while waiting for another), so the reads
-        after it see it. Inside a transaction, reads join the transaction as always."""
-        if self._unit(writing=False) is not None or self._shared_reads() is not None:
-            yield
-            return
-        shared = _Reads(self, asyncio.current_task())
-        token = _reads.set((*_reads.get(), shared))
-        try:
-            yield
-        finally:
-            _reads.reset(token)
-            await shared.release()
-
-    def _shared_reads(self) -> _Reads | None:
-        task = asyncio.current_task()
-        return next((r for r in _reads.get() if r.owner is self and r.task is task), None)
-
-    async def _end_reads(self) -> None:
-        shared = self._shared_reads()
-        if shared is not None:
-            await shared.release()
 
 
 class Tx:
