@@ -171,6 +171,12 @@ async def test_member_and_schedule_is_ensure_member_and_channel_schedule(store: 
     assert schedule is None and member.id == first.id
     _, tokyo = await store.member_and_schedule("test", "u1", "Ann", server.id, "c1")
     assert tokyo is not None and tokyo.timezone == "Asia/Tokyo"
+    await store.set_member_timezone(first.id, "Europe/Paris")  # not the schedule's timezone
+    paris, _ = await store.member_and_schedule("test", "u1", "Ann", server.id, "c1")
+    assert paris.timezone == "Europe/Paris"
+    renamed, tokyo = await store.member_and_schedule("test", "u1", "Annie", server.id, "c1")
+    assert renamed.id == first.id and renamed.display_name == "Annie"
+    assert await store.find_member("test", "u1") == renamed and tokyo is not None
 
 
 async def test_member_and_schedule_sees_a_member_forgotten_by_another_instance(store: Store):

@@ -98,15 +98,10 @@ class Store(Posts, Standings, MemberData):
         self.after_commit(lambda: self._server_ids.__setitem__(key, ref))
         return ref
 
-    def _known_member(self, key: tuple[str, str], name: str) -> MemberRef | None:
-        known, expires = self._members.get(key, (None, 0.0))
-        fresh = known is not None and known.display_name == name[:200]
-        return known if fresh and time.monotonic() < expires else None
-
     async def ensure_member(self, platform: str, external_id: str, name: str) -> MemberRef:
         key = (platform, external_id)
-        known = self._known_member(key, name)
-        if known is not None:
+        known, expires = self._members.get(key, (None, 0.0))
+        if known is not None and known.display_name == name[:200] and time.monotonic() < expires:
             # Still there? Another instance may have run forget-me: a read is cheap, and a
             # stale id would write to a member who no longer exists.
             async with self.read() as tx:
@@ -178,18 +173,23 @@ class Store(Posts, Standings, MemberData):
     async def member_and_schedule(
         self, platform: str, external_id: str, name: str, server_id: int, channel_id: str
     ) -> tuple[MemberRef, ScheduleRecord | None]:
-        """`ensure_member`, `channel_schedule`: one statement for a member seen lately."""
+        """`ensure_member` and `channel_schedule` in one read for a member already stored under
+        this name (no write, cached or not); the schedule's columns are NULL if it has none."""
         on = and_(schedules.c.server_id == server_id, schedules.c.channel_id == channel_id)
-        joined = members.outerjoin(schedules, on)  # the schedule's columns NULL if it has none
-        query = select(members.c.id.label("known"), schedules).select_from(joined)
-        known = self._known_member((platform, external_id), name)
-        if known is not None:
-            async with self.read() as tx:
-                row = (await tx.conn.execute(query.where(members.c.id == known.id))).first()
-            if row is not None:
-                return known, (None if row.id is None else ScheduleRecord.from_row(row))
-        member = await self.ensure_member(platform, external_id, name)
-        return member, await self.channel_schedule(server_id, channel_id)
+        mine = (
+            members.c.id.label("m_id"),
+            members.c.display_name.label("m_name"),
+            members.c.timezone.label("m_timezone"),
+        )
+        query = select(*mine, schedules).select_from(members.outerjoin(schedules, on))
+        where = (members.c.platform == platform, members.c.external_id == external_id)
+        async with self.read() as tx:
+            row = (await tx.conn.execute(query.where(*where))).first()
+        if row is None or row.m_name != name[:200]:  # new, or renamed: a write
+            ref = await self.ensure_member(platform, external_id, name)
+            return ref, await self.channel_schedule(server_id, channel_id)
+        ref = MemberRef(row.m_id, external_id, row.m_name, row.m_timezone)
+        return ref, None if row.id is None else ScheduleRecord.from_row(row)
 
     async def channel_schedule(self, server_id: int, channel_id: str) -> ScheduleRecord | None:
         async with self.read() as tx:
