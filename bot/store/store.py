@@ -6,12 +6,13 @@ import time
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
 from bot.store import database
 from bot.store.member_data import MemberData
+from bot.store.places import Places
 from bot.store.posts import Posts
 from bot.store.records import (
     AnswerSummary,
@@ -44,7 +45,7 @@ __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 MEMBER_CACHE_SECONDS = 60.0
 
 
-class Store(Posts, Standings, MemberData):
+class Store(Posts, Standings, MemberData, Places):
     """Every query prepbot makes; callers get frozen records (bot.store.records), never rows.
 
     `read()`, `write()` and `transaction()` come from `Transactions`; the leaderboard from
@@ -169,27 +170,6 @@ class Store(Posts, Standings, MemberData):
             )
 
     # Channel questions ------------------------------------------------------------------
-
-    async def member_and_schedule(
-        self, platform: str, external_id: str, name: str, server_id: int, channel_id: str
-    ) -> tuple[MemberRef, ScheduleRecord | None]:
-        """`ensure_member` and `channel_schedule` in one read for a member already stored under
-        this name (no write, cached or not); the schedule's columns are NULL if it has none."""
-        on = and_(schedules.c.server_id == server_id, schedules.c.channel_id == channel_id)
-        mine = (
-            members.c.id.label("m_id"),
-            members.c.display_name.label("m_name"),
-            members.c.timezone.label("m_timezone"),
-        )
-        query = select(*mine, schedules).select_from(members.outerjoin(schedules, on))
-        where = (members.c.platform == platform, members.c.external_id == external_id)
-        async with self.read() as tx:
-            row = (await tx.conn.execute(query.where(*where))).first()
-        if row is None or row.m_name != name[:200]:  # new, or renamed: a write
-            ref = await self.ensure_member(platform, external_id, name)
-            return ref, await self.channel_schedule(server_id, channel_id)
-        ref = MemberRef(row.m_id, external_id, row.m_name, row.m_timezone)
-        return ref, None if row.id is None else ScheduleRecord.from_row(row)
 
     async def channel_schedule(self, server_id: int, channel_id: str) -> ScheduleRecord | None:
         async with self.read() as tx:
