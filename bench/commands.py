@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -113,6 +115,12 @@ def grow_bank(target: int, into: Path) -> int:
     return have
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(values: list[float]) -> tuple[float, float, float]:
     cuts = statistics.quantiles(values, n=100, method="inclusive")
     return cuts[49] * 1000, cuts[94] * 1000, cuts[98] * 1000
@@ -156,10 +164,26 @@ def run_prepbot(args: argparse.Namespace, workdir: Path) -> tuple[Timings, dict[
         assert bot.proc is not None
         idle = memory_kb(bot.proc.pid)["VmRSS"]
         users = [fake.user(f"member{i}") for i in range(args.members)]
+        profiler = profile(bot.proc.pid, args.profile) if args.profile else None
+        cpu, wall = cpu_seconds(bot.proc.pid), time.monotonic()
         timings = fake.run(burst(fake, prepbot_member, users, args.spread), 600)
+        cpu, wall = cpu_seconds(bot.proc.pid) - cpu, time.monotonic() - wall
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            profiler.wait(timeout=60)
         peak = memory_kb(bot.proc.pid)["VmHWM"]
         bot.stop()
-    return timings, {"started": started, "idle": idle, "peak": peak, "questions": loaded}
+    figures = {"started": started, "idle": idle, "peak": peak, "questions": loaded}
+    return timings, {**figures, "cpu": cpu, "wall": wall}
+
+
+def profile(pid: int, out: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling the bot during the burst (py-spy is not a project dependency)."""
+    spy = Path(sys.executable).with_name("py-spy")
+    cmd = [str(spy), "record", "--format", "raw", "--rate", "200", "-o", out, "-p", str(pid)]
+    proc = subprocess.Popen(cmd)
+    time.sleep(1.0)  # attached before the first member starts
+    return proc
 
 
 def run_null(args: argparse.Namespace) -> Timings:
@@ -182,6 +206,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--spread", type=float, default=1.0, help="seconds over which they start")
     parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument("--profile", help="write a py-spy raw profile of the burst to this file")
     args = parser.parse_args()
     baseline = run_null(args)
     with tempfile.TemporaryDirectory() as tmp:
@@ -190,6 +215,9 @@ def main() -> None:
     ours = report("prepbot run", timings)
     base = report("baseline (minimal discord.py bot, same fake)", baseline)
     print(f"\nratio of p99 final reply (prepbot / baseline): {ours[2] / base[2]:.1f}")
+    cpu, wall = figures["cpu"], figures["wall"]
+    each = cpu * 1000 / (len(STEPS) * args.members)
+    print(f"bot CPU during the burst: {cpu:.2f} s in {wall:.2f} s ({each:.2f} ms per interaction)")
     print(f"start-up to the first reply: {figures['started']:.2f} s")
     print(
         f"resident memory with {figures['questions']:.0f} questions: "

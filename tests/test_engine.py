@@ -31,6 +31,18 @@ async def test_today_is_stable_within_a_day_and_public(engine: Engine):
     assert verbs == ["answer", "hint", "reveal", "skip"]
 
 
+async def test_todays_that_arrive_together_each_set_the_members_current_question(
+    engine: Engine,
+):
+    actors = [make_actor(f"u{i}") for i in range(30)]
+    replies = await asyncio.gather(*(engine.run_text(a, "today") for a in actors))
+    (question,) = {footer_id(r) for r in replies}
+    for actor in actors:  # each member's own row, committed before the reply
+        place = await engine.kit.place(actor)
+        stats = await engine.store.stats(place.server.id, place.member.id)
+        assert stats is not None and stats.current_question_id == question
+
+
 async def test_today_rotates_without_repeats_until_the_bank_is_used(engine: Engine, bank, clock):
     seen = []
     for _ in range(len(bank)):

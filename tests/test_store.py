@@ -146,3 +146,51 @@ async def test_sqlite_syncs_every_commit_unless_told_otherwise(tmp_path):
     async with default.read() as tx:
         assert (await tx.conn.execute(text("PRAGMA synchronous"))).scalar_one() == 2
     await default.close()
+
+
+async def test_member_and_schedule_is_ensure_member_and_channel_schedule(store: Store):
+    server = await store.ensure_server("test", "s1")
+    other = await store.ensure_server("test", "s2")
+    await store.save_schedule(
+        server_id=server.id,
+        channel_id="c1",
+        time_of_day="08:00",
+        timezone="Asia/Tokyo",
+        weekdays="mon",
+    )
+    await store.save_schedule(
+        server_id=other.id, channel_id="c2", time_of_day="09:00", timezone="UTC", weekdays="mon"
+    )
+    first, none_yet = await store.member_and_schedule("test", "u1", "Ann", server.id, "c2")
+    assert none_yet is None  # c2's schedule belongs to another server
+    assert first == await store.ensure_member("test", "u1", "Ann")
+    for channel in ("c1", "c2", "c3"):  # the member is known now: the one-statement path
+        member, schedule = await store.member_and_schedule("test", "u1", "Ann", server.id, channel)
+        assert member == first
+        assert schedule == await store.channel_schedule(server.id, channel)
+    assert schedule is None and member.id == first.id
+    _, tokyo = await store.member_and_schedule("test", "u1", "Ann", server.id, "c1")
+    assert tokyo is not None and tokyo.timezone == "Asia/Tokyo"
+    await store.set_member_timezone(first.id, "Europe/Paris")  # not the schedule's timezone
+    paris, _ = await store.member_and_schedule("test", "u1", "Ann", server.id, "c1")
+    assert paris.timezone == "Europe/Paris"
+    renamed, tokyo = await store.member_and_schedule("test", "u1", "Annie", server.id, "c1")
+    assert renamed.id == first.id and renamed.display_name == "Annie"
+    assert await store.find_member("test", "u1") == renamed and tokyo is not None
+
+
+async def test_member_and_schedule_sees_a_member_forgotten_by_another_instance(store: Store):
+    server = await store.ensure_server("test", "s1")
+    await store.save_schedule(
+        server_id=server.id, channel_id="c1", time_of_day="08:00", timezone="UTC", weekdays="mon"
+    )
+    before, _ = await store.member_and_schedule("test", "u1", "Ann", server.id, "c1")
+    other = Store.from_url(store.url, schema=store.schema)  # another instance, same database
+    try:
+        await other.forget_member(before.id)
+    finally:
+        await other.close()
+    assert await store.find_member("test", "u1") is None
+    after, schedule = await store.member_and_schedule("test", "u1", "Ann", server.id, "c1")
+    assert await store.find_member("test", "u1") == after  # created again, not taken as known
+    assert schedule is not None and schedule.channel_id == "c1"

@@ -40,6 +40,10 @@ INVITE_PERMISSIONS = discord.Permissions(
     read_message_history=True,
 )
 INVITE_SCOPES = ("bot", "applications.commands")
+# How long discord.py waits after the last GUILD_CREATE before it declares the bot ready
+# (its default, 2 s, is most of our start-up). Nothing here needs every guild cached first:
+# interactions carry their own guild data, and posting falls back to fetching the channel.
+GUILD_READY_TIMEOUT = 0.2
 
 
 def invite_url(application_id: str, *, roles: bool = False) -> str:
@@ -115,6 +119,7 @@ class _PrepHooks:
             allowed_mentions=NO_MENTIONS,
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
             max_messages=None,
+            guild_ready_timeout=GUILD_READY_TIMEOUT,
             **shards,
         )
         self.adapter = adapter

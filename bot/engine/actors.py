@@ -45,8 +45,13 @@ class Place:
 async def resolve(store: Store, actor: Actor, *, default_timezone: str) -> Place:
     """Find or create the server and member rows behind `actor`."""
     server = await store.ensure_server(actor.platform, actor.server_id, actor.server_name)
-    member = await store.ensure_member(actor.platform, actor.user_id, actor.user_name)
-    schedule = None if actor.is_dm else await store.channel_schedule(server.id, actor.channel_id)
+    if actor.is_dm:
+        member = await store.ensure_member(actor.platform, actor.user_id, actor.user_name)
+        schedule = None
+    else:  # one statement for a member seen lately: every channel command starts here
+        member, schedule = await store.member_and_schedule(
+            actor.platform, actor.user_id, actor.user_name, server.id, actor.channel_id
+        )
     channel_tz = (schedule.timezone if schedule else None) or server.default_timezone
     channel_tz = channel_tz or default_timezone
     member_tz = member.timezone or channel_tz

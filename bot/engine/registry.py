@@ -9,6 +9,7 @@ the Discord app-command tree, Slack's and the console's text parsing, help and u
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import typing
 from collections.abc import Awaitable, Callable, Iterable
@@ -379,7 +380,7 @@ def decode_target(target: type | None, arg: str) -> Any:
     """A target dataclass from its encoded fields (see `Action.encode`)."""
     if target is None:
         return None
-    hints = typing.get_type_hints(target)
+    hints = _hints(target)
     specs = fields(target)
     raw = arg.split(":", len(specs) - 1) if specs else []
     if len(raw) != len(specs):
@@ -388,6 +389,12 @@ def decode_target(target: type | None, arg: str) -> Any:
     for spec, text in zip(specs, raw, strict=True):
         values[spec.name] = _decode_field(hints[spec.name], text)
     return target(**values)
+
+
+@functools.cache
+def _hints(target: type) -> dict[str, Any]:
+    """A target's field types, resolved once per class (not on every click)."""
+    return typing.get_type_hints(target)
 
 
 def _decode_field(hint: Any, text: str) -> Any:

@@ -6,7 +6,7 @@ import time
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import bindparam, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
@@ -14,6 +14,7 @@ from bot.store import database
 from bot.store.community import CommunityStore
 from bot.store.digests import Digests
 from bot.store.member_data import MemberData
+from bot.store.places import Places
 from bot.store.posts import Posts
 from bot.store.records import (
     AnswerSummary,
@@ -47,9 +48,16 @@ from bot.store.team import TeamReads
 __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 
 MEMBER_CACHE_SECONDS = 60.0
+# One member's stats row by its key (streak, submit, hints read it): built once.
+STATS_OF = select(member_stats).where(
+    member_stats.c.server_id == bindparam("server_id"),
+    member_stats.c.member_id == bindparam("member_id"),
+)
 
 
-class Store(Posts, Standings, Digests, MemberData, Rhythm, CommunityStore, SignIns, TeamReads):
+class Store(
+    Posts, Standings, Digests, MemberData, Rhythm, CommunityStore, SignIns, TeamReads, Places
+):
     """Every query prepbot makes; callers get frozen records (bot.store.records), never rows.
 
     `read()`, `write()` and `transaction()` come from `Transactions`; the leaderboard from
@@ -288,8 +296,10 @@ class Store(Posts, Standings, Digests, MemberData, Rhythm, CommunityStore, SignI
 
     async def stats(self, server_id: int, member_id: int) -> StatsRecord | None:
         async with self.read() as tx:
-            rows = await tx.load_stats([(server_id, member_id)])
-        return rows.get((server_id, member_id))
+            result = await tx.conn.execute(
+                STATS_OF, {"server_id": server_id, "member_id": member_id}
+            )
+            return StatsRecord.maybe(result.first())
 
     async def set_current_question(
         self, server_id: int, member_id: int, question_id: str, post_id: int | None

@@ -161,10 +161,10 @@ class Tx:
         """Insert or update by `keys` (values None are left as they are); return the columns."""
         updates = {k: v for k, v in values.items() if k not in keys and v is not None}
         stmt = self.insert(table).values(**values, **insert_only)
-        if updates:
+        if updates:  # the row is inserted or updated: RETURNING gives it without a SELECT
             stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+            return dict((await self.conn.execute(stmt.returning(table))).one()._mapping)
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
         await self.conn.execute(stmt)
         where = [table.c[k] == values[k] for k in keys]
         return dict((await self.conn.execute(select(table).where(*where))).one()._mapping)

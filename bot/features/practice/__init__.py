@@ -75,9 +75,7 @@ class Practice:
         post = await self.daily.for_day(server_id=place.server.id, **where)
         if (await self.kit.bank_for(place.server.id)).get(post.question_id) is None:
             raise Refusal("Today's question is no longer in the bank; try `question`.")
-        await self.kit.store.set_current_question(
-            place.server.id, place.member.id, post.question_id, post.id
-        )
+        await self.recorder.set_current(place.server.id, place.member.id, post.question_id, post.id)
         return await self.daily.reply(post, private=actor.is_dm)
 
     @command(

@@ -81,12 +81,26 @@ class Recorder:
         self.store = store
         self.reviewer = Reviewer()
         self.batcher: Batcher[Activity, ActivityResult] = Batcher(self._apply)
+        self.current: Batcher[tuple[int, int, str, int | None], None] = Batcher(self._current)
 
     async def submit(self, activity: Activity) -> ActivityResult:
         return await self.batcher.submit(activity)
 
+    async def set_current(
+        self, server_id: int, member_id: int, question: str, post: int | None
+    ) -> None:
+        """The member's current question (`today` in a burst: one commit for many)."""
+        await self.current.submit((server_id, member_id, question, post))
+
     async def close(self) -> None:
         await self.batcher.close()
+        await self.current.close()
+
+    async def _current(self, batch: list[tuple[int, int, str, int | None]]) -> list[None]:
+        async with self.store.transaction():
+            for server_id, member_id, question, post in batch:
+                await self.store.set_current_question(server_id, member_id, question, post)
+        return [None] * len(batch)
 
     async def _apply(self, batch: list[Activity]) -> list[ActivityResult]:
         """Record answers and grades, their streaks and review schedules, in one transaction."""
