@@ -29,6 +29,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/posts.py
 	$(BIN)/python bench/pictures.py
 	$(BIN)/python bench/dashboard.py
+	$(BIN)/python bench/commands.py
 
 clean:
 	rm -rf $(VENV)
