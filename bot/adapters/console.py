@@ -14,9 +14,9 @@ from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
 from bot.engine.messages import Button, Delivery, Form, Refusal, Reply
 from bot.engine.options import FileArg
+from bot.engine.packs import MAX_PACK_BYTES
 
 log = logging.getLogger(__name__)
-MAX_FILE_BYTES = 1_000_000
 
 BANNER = (
     "prepbot console: daily interview practice. Type `today` for today's question, "
@@ -86,7 +86,7 @@ def read_file(path: str) -> FileArg:
     says what is wrong with a larger one)."""
     try:
         with Path(path).expanduser().open("rb") as f:
-            return FileArg(Path(path).name, f.read(MAX_FILE_BYTES + 1))
+            return FileArg(Path(path).name, f.read(MAX_PACK_BYTES + 1))
     except OSError:
         raise Refusal(f"Cannot read `{path[:200]}`.") from None
 

@@ -39,6 +39,7 @@ from bot.engine.core import Engine
 from bot.engine.delivery import Step, plan
 from bot.engine.messages import Reply
 from bot.engine.options import FileArg
+from bot.engine.packs import MAX_PACK_BYTES
 from bot.engine.registry import Command
 
 __all__ = [
@@ -63,7 +64,6 @@ THREAD_NAME_LIMIT = 100
 DEFER_AFTER = 1.5
 # Discord allows 50 REST requests per second per bot; scheduled posts keep some headroom.
 POSTS_PER_SECOND = 40.0
-MAX_FILE_BYTES = 1_000_000  # a question pack; larger attachments are refused unread
 APOLOGY = "Something went wrong handling that; it is logged. Nothing you saved is lost."
 FORM_AFTER_DEFER = "That took too long to open a form; please click the button again."
 
@@ -240,7 +240,7 @@ class DiscordAdapter(DiscordRoles, Adapter):
             typed = dict(values)
             for name, value in values.items():
                 if isinstance(value, discord.Attachment):  # a pack: read it before the engine
-                    if value.size > MAX_FILE_BYTES:
+                    if value.size > MAX_PACK_BYTES:
                         return Reply.error(f"`{value.filename[:80]}` is larger than 1 MB.")
                     typed[name] = FileArg(value.filename, await value.read())
             return await self.engine.invoke(actor, cmd, typed)

@@ -18,13 +18,13 @@ import aiohttp
 
 from bot.engine.messages import Reply
 from bot.engine.options import FileArg
+from bot.engine.packs import MAX_PACK_BYTES
 
 if TYPE_CHECKING:
     from bot.adapters.slack_adapter import SlackAdapter
 
 log = logging.getLogger(__name__)
 
-MAX_FILE_BYTES = 1_000_000  # a question pack; larger files are refused unread
 PACK_ADD = re.compile(r"\s*(/?prep\s+)?pack\s+add\b", re.IGNORECASE)
 FILE_HOSTS = {"files.slack.com"}
 
@@ -61,7 +61,7 @@ class SharedFiles:
 
     async def pack_add(self, actor: Any, file: dict[str, Any]) -> Reply:
         name = str(file.get("name") or "pack.yaml")
-        if int(file.get("size") or 0) > MAX_FILE_BYTES:
+        if int(file.get("size") or 0) > MAX_PACK_BYTES:
             return Reply.error(f"`{name[:80]}` is larger than 1 MB, the most a pack may be.")
         url = str(file.get("url_private_download") or file.get("url_private") or "")
         if urlsplit(url).netloc not in self.hosts:
@@ -79,4 +79,4 @@ class SharedFiles:
             session.get(url, headers={"Authorization": f"Bearer {token}"}) as response,
         ):
             response.raise_for_status()
-            return await response.content.read(MAX_FILE_BYTES + 1)
+            return await response.content.read(MAX_PACK_BYTES + 1)

@@ -25,6 +25,11 @@ def literal(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class Refusal(Exception):
     """The member can't do that (or typed it wrong): said privately, nothing changes.
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.engine.core import Kit
-from bot.engine.messages import Action, Button, Card, Field, Image, Reply, literal
+from bot.engine.messages import Action, Button, Card, Field, Image, Reply, clip, literal
 from bot.pictures import week_chart
 
 MILESTONES = (7, 30, 100, 200, 365, 500, 1000)  # streak days worth celebrating
@@ -29,11 +29,6 @@ def milestones_reached(streak: int, days_this_week: int) -> list[int]:
     when the week began (a streak grows by one per counted day), and at `streak` now."""
     before = max(streak - days_this_week, 0)
     return [m for m in MILESTONES if before < m <= streak]
-
-
-def shorten(text: str, limit: int = QUESTION_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class Week:
@@ -130,12 +125,8 @@ class Week:
         for i, r in enumerate(results[:HARDEST], 1):
             q = bank.get(r.question_id)
             assert q is not None
-            lines.append(
-                (
-                    f"{i}. {shorten(q.question)} · {r.good} of {r.graded} graded Good or Easy",
-                    q.id,
-                )
-            )
+            asked = clip(" ".join(q.question.split()), QUESTION_CHARS)
+            lines.append((f"{i}. {asked} · {r.good} of {r.graded} graded Good or Easy", q.id))
         return lines
 
     async def _least(self) -> str:

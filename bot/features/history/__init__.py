@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.engine.actors import Actor
 from bot.engine.content import Bank
 from bot.engine.core import Kit
-from bot.engine.messages import Action, Button, Card, Field, Refusal, Reply
+from bot.engine.messages import Action, Button, Card, Field, Refusal, Reply, clip
 from bot.engine.options import Option
 from bot.engine.registry import action, command
 
@@ -55,7 +55,7 @@ class History:
         for n, entry in enumerate(entries, 1):
             q = bank.get(entry.question_id)
             title = q.question if q else entry.question_id
-            title = title if len(title) <= 70 else title[:69] + "…"
+            title = clip(title, 70)
             grade = GRADES.get(entry.rating or 0, "not graded")
             hints = f" · {entry.hints_used} hint{'s' * (entry.hints_used != 1)}"
             hints = hints if entry.hints_used else ""

@@ -117,7 +117,7 @@ class Practice:
             if off:
                 raise Refusal(f"`{', '.join(sorted(off))}` is switched off on this server.")
             raise Refusal("No question matches that topic and difficulty.")
-        await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
+        await self.recorder.set_current(place.server.id, place.member.id, q.id, None)
         target = Ask(question_id=q.id)
         card = question_card(self.kit.bank, q, target=target, heading=f"Practice · {why}")
         return Reply(cards=(card,), private=True)
@@ -128,7 +128,7 @@ class Practice:
         q = (await self.kit.bank_for(place.server.id)).get(question_id)
         if q is None:  # a pack id of another server, or of a pack switched off
             raise Refusal(f"No question has the id `{question_id}` here.")
-        await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, None)
+        await self.recorder.set_current(place.server.id, place.member.id, q.id, None)
         target = Ask(question_id=q.id)
         card = question_card(self.kit.bank, q, target=target, heading="Practice · by id")
         return Reply(cards=(card,), private=True)
@@ -147,7 +147,7 @@ class Practice:
         q, post_id = await self._resolve(place, target or Ask())
         if q is None:
             raise Refusal(NOTHING_YET.format("nothing to reveal"))
-        await self.kit.store.set_current_question(place.server.id, place.member.id, q.id, post_id)
+        await self.recorder.set_current(place.server.id, place.member.id, q.id, post_id)
         return Reply(cards=(reference_card(q, title="Reference answer"),), private=True)
 
     @command(

@@ -7,7 +7,17 @@ from datetime import timedelta
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
 from bot.engine.days_off import days_off
-from bot.engine.messages import Action, Button, Card, Field, Image, Refusal, Reply, literal
+from bot.engine.messages import (
+    Action,
+    Button,
+    Card,
+    Field,
+    Image,
+    Refusal,
+    Reply,
+    clip,
+    literal,
+)
 from bot.engine.options import MemberArg, Option
 from bot.engine.registry import IN_CHANNELS, command
 from bot.engine.streaks import MAX_FREEZES, StreakState, month_key, view, week_key
@@ -202,7 +212,7 @@ class Progress:
         for answer in await self.kit.store.recent_answers(place.member.id, limit=5):
             q = bank.get(answer.question_id)
             title = q.question if q else answer.question_id
-            title = title if len(title) <= 80 else title[:79] + "…"
+            title = clip(title, 80)
             lines.append(f"- {answer.local_date:%a %d %b}: {title}")
         card = Card(
             title="Your interview practice",

@@ -17,9 +17,7 @@ from bot.store.rhythm import Milestone, RoleHolder
 
 log = logging.getLogger(__name__)
 
-NO_ROLES = {
-    "slack": "Slack has no roles: streak milestones are celebrated in the weekly digest instead.",
-}
+NO_ROLES = "{} has no roles: streak milestones are celebrated in the weekly digest instead."
 ADMINS_ONLY = (
     "Only admins can set milestone roles (Manage Server on Discord, or the ids in "
     "PREPBOT_ADMIN_ROLES / PREPBOT_ADMIN_USERS)."
@@ -44,7 +42,7 @@ class Roles:
     def _port(self, actor: Actor) -> RolePort:
         port = self.kit.roles(actor.platform)
         if port is None:
-            raise Refusal(NO_ROLES.get(actor.platform, f"{actor.platform.title()} has no roles."))
+            raise Refusal(NO_ROLES.format(actor.platform.title()))
         return port
 
     @roles_command(
