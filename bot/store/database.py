@@ -13,6 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from bot.store.inline import InlineSQLite
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -49,6 +51,14 @@ def create_engine(url: str, *, schema: str | None = None, synchronous: str = "FU
     if schema:
         connect_args["server_settings"] = {"search_path": schema}
     return create_async_engine(url, connect_args=connect_args, pool_size=10, max_overflow=10)
+
+
+def inline_sqlite(engine: AsyncEngine, synchronous: str) -> InlineSQLite | None:
+    """A SQLite file's statements run on the event loop (see bot.store.inline)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return InlineSQLite(url, synchronous if synchronous in SYNCHRONOUS else "FULL")
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:

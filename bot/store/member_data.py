@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from bot.store.places import Places
 from bot.store.schema import (
     answers,
     dashboard_links,
@@ -34,7 +35,7 @@ from bot.store.schema import (
     suggestions,
 )
 from bot.store.tallies import untally
-from bot.store.transactions import Transactions, Tx
+from bot.store.transactions import Tx
 
 # What a member's export holds: each table with the column naming the member.
 EXPORTED = (
@@ -66,10 +67,7 @@ OWNED = (
 FORMER_MEMBER = "a former member"  # the credit of approved questions after forget-me
 
 
-class MemberData(Transactions):
-    def _forget_cached(self, member_id: int) -> None:
-        raise NotImplementedError  # the store's member cache
-
+class MemberData(Places):  # forgetting a member drops them from the member cache
     async def export_member(self, member_id: int) -> dict[str, Any]:
         """Everything stored about a member, as JSON-ready data."""
         async with self.read() as tx:

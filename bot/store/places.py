@@ -1,12 +1,21 @@
-"""Where a command comes from: the member and the channel's schedule, in one read."""
+"""Where a command comes from: the member and the channel's schedule, in one read; members
+seen for the first time are added in batches (one commit for a crowd of newcomers)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, select
+import time
 
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clock import utcnow
+from bot.store.batching import Batcher
+from bot.store.inline import InlineSQLite
 from bot.store.records import MemberRef, ScheduleRecord
 from bot.store.schema import members, schedules
-from bot.store.transactions import Transactions
+from bot.store.transactions import Transactions, Tx
+
+MEMBER_CACHE_SECONDS = 60.0
 
 # Every channel command's first read, built once (not per command): the member by platform
 # id, with the channel's schedule (its columns NULL when the channel has none).
@@ -34,10 +43,47 @@ MEMBER_AND_SCHEDULE = (
 
 
 class Places(Transactions):
-    """The start of every command; `Store` provides the two calls it falls back on."""
+    """The start of every command; `Store` provides the channel's schedule."""
+
+    def __init__(self, *, engine: AsyncEngine, inline: InlineSQLite | None = None):
+        super().__init__(engine=engine, inline=inline)
+        # Members seen lately: a command from a known member costs no write. Entries expire
+        # so that a change made by another instance (timezone, forget-me) shows up soon.
+        self._members: dict[tuple[str, str], tuple[MemberRef, float]] = {}
+        self._joining: Batcher[tuple[str, str, str], MemberRef] = Batcher(self._add_members)
 
     async def ensure_member(self, platform: str, external_id: str, name: str) -> MemberRef:
-        raise NotImplementedError  # the store's
+        key = (platform, external_id)
+        known, expires = self._members.get(key, (None, 0.0))
+        if known is not None and known.display_name == name[:200] and time.monotonic() < expires:
+            # Still there? Another instance may have run forget-me: a read is cheap, and a
+            # stale id would write to a member who no longer exists.
+            async with self.read() as tx:
+                query = select(members.c.id).where(members.c.id == known.id)
+                if (await tx.conn.execute(query)).first() is not None:
+                    return known
+            self._members.pop(key, None)
+        if self._unit(writing=True) is not None:  # inside a unit of work: part of it
+            async with self.write() as tx:
+                ref = await _add_member(tx, platform, external_id, name)
+        else:  # newcomers arriving together share one commit
+            ref = await self._joining.submit((platform, external_id, name))
+        self.after_commit(
+            lambda: self._members.__setitem__(key, (ref, time.monotonic() + MEMBER_CACHE_SECONDS))
+        )
+        return ref
+
+    async def _add_members(self, batch: list[tuple[str, str, str]]) -> list[MemberRef]:
+        async with self.write() as tx:
+            return [await _add_member(tx, *member) for member in batch]
+
+    async def close_batches(self) -> None:
+        await self._joining.close()
+
+    def _forget_cached(self, member_id: int) -> None:
+        for key, (ref, _expires) in list(self._members.items()):
+            if ref.id == member_id:
+                del self._members[key]
 
     async def channel_schedule(self, server_id: int, channel_id: str) -> ScheduleRecord | None:
         raise NotImplementedError  # the store's
@@ -58,3 +104,14 @@ class Places(Transactions):
             return ref, await self.channel_schedule(server_id, channel_id)
         ref = MemberRef(row.m_id, external_id, row.m_name, row.m_timezone)
         return ref, None if row.id is None else ScheduleRecord.from_row(row)
+
+
+async def _add_member(tx: Tx, platform: str, external_id: str, name: str) -> MemberRef:
+    """Insert the member, or update their name; their row as it now is."""
+    row = await tx.upsert_returning(
+        members,
+        {"platform": platform, "external_id": external_id, "display_name": name[:200]},
+        ("platform", "external_id"),
+        {"created_at": utcnow()},
+    )
+    return MemberRef(row["id"], row["external_id"], row["display_name"] or name, row["timezone"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +12,7 @@ from bot.clock import utcnow
 from bot.store import database
 from bot.store.community import CommunityStore
 from bot.store.digests import Digests
+from bot.store.inline import InlineSQLite
 from bot.store.member_data import MemberData
 from bot.store.places import Places
 from bot.store.posts import Posts
@@ -47,7 +47,6 @@ from bot.store.team import TeamReads
 # Callers import the store's classes from here (the records also from bot.store.records).
 __all__ = ["MemberRef", "RoundStore", "ServerRef", "Store"]
 
-MEMBER_CACHE_SECONDS = 60.0
 # One member's stats row by its key (streak, submit, hints read it): built once.
 STATS_OF = select(member_stats).where(
     member_stats.c.server_id == bindparam("server_id"),
@@ -65,16 +64,14 @@ class Store(
     mock rounds live in `RoundStore`.
     """
 
-    def __init__(self, *, engine: AsyncEngine):
-        super().__init__(engine=engine)
+    def __init__(self, *, engine: AsyncEngine, inline: InlineSQLite | None = None):
+        super().__init__(engine=engine, inline=inline)
         self._server_ids: dict[tuple[str, str], ServerRef] = {}
-        # Members seen lately: a command from a known member costs no write. Entries expire
-        # so that a change made by another instance (timezone, forget-me) shows up soon.
-        self._members: dict[tuple[str, str], tuple[MemberRef, float]] = {}
 
     @classmethod
     def from_url(cls, url: str, *, schema: str | None = None, synchronous: str = "FULL") -> Store:
-        store = cls(engine=database.create_engine(url, schema=schema, synchronous=synchronous))
+        engine = database.create_engine(url, schema=schema, synchronous=synchronous)
+        store = cls(engine=engine, inline=database.inline_sqlite(engine, synchronous))
         store.url, store.schema = url, schema
         return store
 
@@ -85,6 +82,9 @@ class Store(
         await database.upgrade(self.engine)
 
     async def close(self) -> None:
+        await self.close_batches()
+        if self.inline is not None:
+            self.inline.dispose()
         await self.engine.dispose()
 
     async def ping(self) -> bool:
@@ -112,30 +112,6 @@ class Store(
         self.after_commit(lambda: self._server_ids.__setitem__(key, ref))
         return ref
 
-    async def ensure_member(self, platform: str, external_id: str, name: str) -> MemberRef:
-        key = (platform, external_id)
-        known, expires = self._members.get(key, (None, 0.0))
-        if known is not None and known.display_name == name[:200] and time.monotonic() < expires:
-            # Still there? Another instance may have run forget-me: a read is cheap, and a
-            # stale id would write to a member who no longer exists.
-            async with self.read() as tx:
-                query = select(members.c.id).where(members.c.id == known.id)
-                if (await tx.conn.execute(query)).first() is not None:
-                    return known
-            self._members.pop(key, None)
-        async with self.write() as tx:
-            row = await tx.upsert_returning(
-                members,
-                {"platform": platform, "external_id": external_id, "display_name": name[:200]},
-                ("platform", "external_id"),
-                {"created_at": utcnow()},
-            )
-        ref = MemberRef(row["id"], row["external_id"], row["display_name"] or name, row["timezone"])
-        self.after_commit(
-            lambda: self._members.__setitem__(key, (ref, time.monotonic() + MEMBER_CACHE_SECONDS))
-        )
-        return ref
-
     async def find_member(self, platform: str, external_id: str) -> MemberRef | None:
         async with self.read() as tx:
             row = (
@@ -159,11 +135,6 @@ class Store(
                 )
             ).first()
         return (row.display_name or row.external_id) if row else None
-
-    def _forget_cached(self, member_id: int) -> None:
-        for key, (ref, _expires) in list(self._members.items()):
-            if ref.id == member_id:
-                del self._members[key]
 
     async def set_server_timezone(self, server_id: int, timezone: str) -> None:
         """The server's default timezone, for channels and members without their own."""

@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store.inline import InlineConnection, InlineSQLite
 from bot.store.records import Record, ReviewRecord, StatsRecord
 from bot.store.schema import answers, grades, member_stats, review_states
 from bot.store.tallies import tally
@@ -52,8 +53,9 @@ _units: ContextVar[tuple[_Unit, ...]] = ContextVar("prepbot_store_units", defaul
 class Transactions:
     """Owns the engine and hands out connections: a read, a write, or a unit of work."""
 
-    def __init__(self, *, engine: AsyncEngine):
+    def __init__(self, *, engine: AsyncEngine, inline: InlineSQLite | None = None):
         self.engine = engine
+        self.inline = inline  # a SQLite file: statements run on the loop (bot.store.inline)
         self._writer = engine.execution_options(prepbot_write=True)
         self.dialect = engine.dialect.name
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
@@ -83,7 +85,7 @@ class Transactions:
         if unit is not None:
             yield unit.tx
             return
-        async with self._locked(), self._writer.begin() as conn:
+        async with self._locked(), self._begin_write() as conn:
             unit = _Unit(self, asyncio.current_task(), Tx(conn, self.dialect))
             token = _units.set((*_units.get(), unit))
             try:
@@ -108,6 +110,15 @@ class Transactions:
         return self._write_lock if self._write_lock is not None else nullcontext()
 
     @asynccontextmanager
+    async def _begin_write(self) -> AsyncIterator[AsyncConnection | InlineConnection]:
+        if self.inline is not None:
+            async with self.inline.write() as conn:
+                yield conn
+            return
+        async with self._writer.begin() as conn:
+            yield conn
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
         """One write transaction (SQLite: BEGIN IMMEDIATE, one writer at a time)."""
         unit = self._unit(writing=True)
@@ -115,7 +126,7 @@ class Transactions:
             yield unit.tx
             return
         try:
-            async with self._locked(), self._writer.begin() as conn:
+            async with self._locked(), self._begin_write() as conn:
                 yield Tx(conn, self.dialect)
         except OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -128,6 +139,10 @@ class Transactions:
         if unit is not None:
             yield unit.tx
             return
+        if self.inline is not None:
+            with self.inline.read() as conn:
+                yield Tx(conn, self.dialect)
+            return
         async with self.engine.connect() as conn:
             yield Tx(conn, self.dialect)
 
@@ -135,7 +150,7 @@ class Transactions:
 class Tx:
     """A connection inside one transaction, with the set-based operations of the answer path."""
 
-    def __init__(self, conn: AsyncConnection, dialect: str):
+    def __init__(self, conn: AsyncConnection | InlineConnection, dialect: str):
         self.conn = conn
         self.dialect = dialect
 

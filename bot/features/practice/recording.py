@@ -8,8 +8,8 @@ from typing import Any
 
 from bot.engine.content import Question
 from bot.engine.streaks import StreakState, alive_until, month_key, record_day, week_key
-from bot.features.practice.batching import Batcher
 from bot.features.practice.review import Reviewer
+from bot.store.batching import Batcher
 from bot.store.rhythm import days_off_in
 from bot.store.store import Store
 
