@@ -186,7 +186,8 @@ def profile(pid: int, out: str) -> subprocess.Popen[bytes]:
     return proc
 
 
-def run_null(args: argparse.Namespace) -> Timings:
+def run_null(args: argparse.Namespace) -> tuple[Timings, float]:
+    """The baseline's timings and the CPU seconds its process spent on the burst."""
     with FakeDiscord() as fake:
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / "null_discord_bot.py")],
@@ -195,7 +196,9 @@ def run_null(args: argparse.Namespace) -> Timings:
         try:
             fake.wait_identified()
             users = [fake.user(f"member{i}") for i in range(args.members)]
-            return fake.run(burst(fake, null_member, users, args.spread), 600)
+            cpu = cpu_seconds(proc.pid)
+            timings = fake.run(burst(fake, null_member, users, args.spread), 600)
+            return timings, cpu_seconds(proc.pid) - cpu
         finally:
             proc.terminate()
             proc.wait(timeout=10)
@@ -208,7 +211,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=1000)
     parser.add_argument("--profile", help="write a py-spy raw profile of the burst to this file")
     args = parser.parse_args()
-    baseline = run_null(args)
+    baseline, baseline_cpu = run_null(args)
     with tempfile.TemporaryDirectory() as tmp:
         timings, figures = run_prepbot(args, Path(tmp))
     print(f"{args.members} members starting within {args.spread:g} s, 5 interactions each\n")
@@ -217,7 +220,12 @@ def main() -> None:
     print(f"\nratio of p99 final reply (prepbot / baseline): {ours[2] / base[2]:.1f}")
     cpu, wall = figures["cpu"], figures["wall"]
     each = cpu * 1000 / (len(STEPS) * args.members)
+    base_each = baseline_cpu * 1000 / (len(STEPS) * args.members)
     print(f"bot CPU during the burst: {cpu:.2f} s in {wall:.2f} s ({each:.2f} ms per interaction)")
+    print(
+        f"baseline CPU: {base_each:.2f} ms per interaction; prepbot's own work: "
+        f"{each - base_each:.2f} ms per interaction (ratio {each / base_each:.1f})"
+    )
     print(f"start-up to the first reply: {figures['started']:.2f} s")
     print(
         f"resident memory with {figures['questions']:.0f} questions: "
