@@ -20,6 +20,31 @@ async def test_migrations_create_every_table(store: Store):
     assert await database.current_revision(store.engine) == database.head_revision()
 
 
+def test_the_newest_migration_file_names_the_head_revision():
+    # Start-up compares the stored revision with the file names, without loading alembic.
+    assert database.newest_revision() == database.head_revision()
+
+
+def test_a_database_at_the_head_starts_without_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import asyncio, sys\n"
+        "from bot.store.store import Store\n"
+        "async def main():\n"
+        f"    store = Store.from_url('sqlite+aiosqlite:///{tmp_path / 'db.sqlite'}')\n"
+        "    await store.upgrade()\n"
+        "    await store.close()\n"
+        "asyncio.run(main())\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    run = [sys.executable, "-c", script]
+    first = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
+    again = subprocess.run(run, capture_output=True, text=True, check=True).stdout.split()
+    assert (first, again) == (["True"], ["False"])
+
+
 async def test_the_migrations_build_exactly_the_declared_schema(store: Store):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.store.inline import InlineSQLite
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+# Alembic is imported only when a migration runs or is inspected: a database already at the
+# newest revision (every start but the first after an upgrade) starts without it.
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +87,8 @@ def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
 
 
 def _alembic_config(connection: Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.attributes["connection"] = connection
@@ -92,12 +97,18 @@ def _alembic_config(connection: Connection) -> Config:
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Apply migrations up to `revision`, keeping existing data."""
+    if revision == "head" and await _stored_revision(engine) == newest_revision():
+        return
+    from alembic import command
+
     async with engine.begin() as conn:
         await conn.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None when it is empty."""
+    from alembic.runtime.migration import MigrationContext
+
     async with engine.connect() as conn:
         return await conn.run_sync(
             lambda sync: MigrationContext.configure(sync).get_current_revision()
@@ -106,7 +117,25 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def head_revision() -> str:
     """The newest revision this code knows."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     head = script.get_current_head()
     assert head is not None
     return head
+
+
+def newest_revision() -> str:
+    """The newest migration's revision, read from the file names without alembic: the
+    file `0012_team_rhythm.py` holds revision "0012" (tests/test_store.py checks this)."""
+    return max(p.name.split("_", 1)[0] for p in (MIGRATIONS_DIR / "versions").glob("[0-9]*_*.py"))
+
+
+async def _stored_revision(engine: AsyncEngine) -> str | None:
+    """The revision recorded in the database, or None (empty, or no alembic table)."""
+    try:
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).all()
+    except Exception:  # no such table yet: a new database
+        return None
+    return rows[0][0] if len(rows) == 1 else None
