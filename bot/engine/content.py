@@ -169,18 +169,25 @@ MAX_YAML_BYTES = 1_000_000  # a pack or schedule file; far above the shipped top
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class _NoAliasLoader(_Loader):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing aliases: a node is reached twice only through an alias (a
+    few lines of aliases can expand to gigabytes, and question files never need them)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> object:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            line = node.start_mark.line + 1
+            raise yaml.constructor.ConstructorError(
+                None, None, f"aliases (*name) are not allowed (line {line})", node.start_mark
+            )
+        return super().construct_object(node, deep)
+
+
 def read_yaml_text(text: str) -> object:
-    """Parse YAML from members or operators: size-capped, and without anchors and aliases
-    (a few lines of aliases can expand to gigabytes, and question files never need them).
+    """Parse YAML from members or operators: size-capped, and without anchors and aliases.
     Raises yaml.YAMLError."""
     if len(text.encode("utf-8")) > MAX_YAML_BYTES:
         raise yaml.YAMLError(f"larger than {MAX_YAML_BYTES // 1_000_000} MB")
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
-            raise yaml.YAMLError(
-                f"aliases (*name) are not allowed (line {event.start_mark.line + 1})"
-            )
-    return yaml.load(text, Loader=_Loader)  # a safe loader: no arbitrary objects
+    return yaml.load(text, Loader=_NoAliasLoader)  # a safe loader: no arbitrary objects
 
 
 def _read_yaml(path: Path, problems: list[Problem]) -> object:
@@ -319,10 +326,10 @@ def _check_hints(
         problems.append(Problem(*where, "hints", f"missing: give 1 to {MAX_HINTS} hints"))
     if len(hints) > MAX_HINTS:
         problems.append(Problem(*where, "hints", f"at most {MAX_HINTS} hints"))
+    points = [(point, significant(point)) for point in key_points]
     for hint in hints:
         said = significant(hint)
-        for point in key_points:
-            wanted = significant(point)
+        for point, wanted in points:
             if hint.lower() == point.lower() or (
                 wanted and len(said & wanted) / len(said | wanted) >= 0.75
             ):
