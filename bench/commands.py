@@ -1,7 +1,7 @@
 """Benchmark: command latency as members feel it, through the real `prepbot run` on the fake
 Discord.
 
-    python bench/commands.py [--members 200] [--spread 1.0] [--questions 1000]
+    python bench/commands.py [--members 200] [--spread 1.0] [--questions 1000] [--think 0]
 
 A real `prepbot run` process (discord.py, engine, SQLite file, the shipped bank grown to
 `--questions` questions) is pointed at the fake Discord of tests/fakes. `--members` members
@@ -43,10 +43,13 @@ from tests.fakes.process import BotProcess  # noqa: E402
 ANSWER = "A thread pool reuses worker threads; the GIL is released while waiting on I/O."
 STEPS = ("today", "answer", "submit", "good", "streak")
 Timings = dict[str, list[tuple[float, float]]]  # step -> [(first response, final reply)]
+THINK = [0.0]  # --think: a member's mean pause before each step (0: the next step at once)
 
 
 async def timed(fake: FakeDiscord, step: str, interaction: Interaction, into: Timings) -> Seen:
     seen = await fake.answered(interaction)
+    if THINK[0]:  # reading and typing before the next step
+        await asyncio.sleep(random.uniform(0.5, 1.5) * THINK[0])
     assert interaction.acked_at is not None and interaction.touched_at is not None
     pushed = interaction.pushed_at
     into[step].append((interaction.acked_at - pushed, interaction.touched_at - pushed))
@@ -209,12 +212,17 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200)
     parser.add_argument("--spread", type=float, default=1.0, help="seconds over which they start")
     parser.add_argument("--questions", type=int, default=1000)
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="mean seconds a member pauses between steps"
+    )
     parser.add_argument("--profile", help="write a py-spy raw profile of the burst to this file")
     args = parser.parse_args()
+    THINK[0] = args.think
     baseline, baseline_cpu = run_null(args)
     with tempfile.TemporaryDirectory() as tmp:
         timings, figures = run_prepbot(args, Path(tmp))
-    print(f"{args.members} members starting within {args.spread:g} s, 5 interactions each\n")
+    pause = f", pausing {args.think:g} s on average between steps" if args.think else ""
+    print(f"{args.members} members starting within {args.spread:g} s, 5 interactions each{pause}\n")
     ours = report("prepbot run", timings)
     base = report("baseline (minimal discord.py bot, same fake)", baseline)
     print(f"\nratio of p99 final reply (prepbot / baseline): {ours[2] / base[2]:.1f}")

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
+from bot.clock import utcnow
 from bot.store.schema import servers
 from bot.store.store import Store
 
@@ -124,3 +125,27 @@ async def test_calls_outside_a_transaction_use_their_own_connections(store: Stor
         pass
     async with store.read() as after:
         assert after.conn is not unit.conn
+
+
+async def test_writers_at_once_share_commits_and_a_failing_one_undoes_only_its_own(store: Store):
+    commits = []
+    if store.inline is not None:  # SQLite file: count the writer's commits
+        from sqlalchemy import event
+
+        event.listen(store.inline.writer, "commit", lambda conn: commits.append(1))
+
+    async def one(i: int) -> None:
+        async with store.write() as tx:
+            row = {"platform": "test", "external_id": f"s{i}", "created_at": utcnow()}
+            await tx.conn.execute(servers.insert().values(**row))
+            if i % 10 == 3:
+                raise Boom
+
+    results = await asyncio.gather(*(one(i) for i in range(50)), return_exceptions=True)
+    assert sum(isinstance(r, Boom) for r in results) == 5
+    assert await count_servers(store) == 45  # each writer's work is kept or undone alone
+    async with store.read() as tx:
+        kept = set((await tx.conn.execute(select(servers.c.external_id))).scalars())
+    assert kept == {f"s{i}" for i in range(50) if i % 10 != 3}
+    if store.inline is not None:
+        assert len(commits) < 10  # fifty writers, a few fsyncs

@@ -6,11 +6,16 @@ hand-offs cost ten times the work. Here a SQLite file gets two small synchronous
 
 - a reader: read-only connections (`query_only`). In WAL mode a reader never waits for a
   lock, so running it inline cannot stall the loop behind another writer.
-- a writer, used under the store's write lock (one writer per process). It takes SQLite's
-  write lock with `BEGIN IMMEDIATE` inline and without a busy timeout; when another process
-  holds the lock, it waits with `asyncio.sleep`, so the loop serves everyone else meanwhile,
-  and gives up after the same busy timeout as before. With synchronous=FULL the COMMIT (the
-  fsync) runs in a worker thread.
+- a writer: one write transaction at a time in this process, under an asyncio lock. It
+  takes SQLite's write lock with `BEGIN IMMEDIATE` inline and without a busy timeout; when
+  another process holds the lock, it waits with `asyncio.sleep`, so the loop serves everyone
+  else meanwhile, and gives up after the same busy timeout as before.
+
+Commits are shared (group commit): writers that queue while one transaction is open run
+one after another inside it, each in its own savepoint (a writer that fails undoes only its
+own work), and one COMMIT makes them all durable. With synchronous=FULL that COMMIT (the
+fsync) runs in a worker thread. Each writer returns only once its work is committed, as
+before; a crowd of writers pays for one fsync instead of one each.
 
 PostgreSQL (asyncpg) and in-memory SQLite keep the async engine.
 """
@@ -18,6 +23,7 @@ PostgreSQL (asyncpg) and in-memory SQLite keep the async engine.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -50,13 +56,14 @@ class InlineSQLite:
     """The reader and the writer of one SQLite file."""
 
     def __init__(self, url: URL, synchronous: str):
-        file = url.set(drivername="sqlite+pysqlite")
-        self.reader = _engine(
-            file, f"synchronous={synchronous}", "query_only=ON", "busy_timeout=3000"
-        )
-        self.writer = _engine(file, f"synchronous={synchronous}", "busy_timeout=0")
+        file, sync = url.set(drivername="sqlite+pysqlite"), f"synchronous={synchronous}"
+        self.reader = _engine(file, sync, "query_only=ON", "busy_timeout=3000")
+        self.writer = _engine(file, sync, "busy_timeout=0")
         event.listen(self.reader, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         self.commit_in_thread = synchronous == "FULL"  # NORMAL does not sync at commit
+        self._lock = asyncio.Lock()  # one writer at a time in this process
+        self._open: _Group | None = None  # the transaction queued writers join
+        self._commits: set[asyncio.Task[None]] = set()
 
     @contextmanager
     def read(self) -> Iterator[InlineConnection]:
@@ -65,23 +72,93 @@ class InlineSQLite:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[InlineConnection]:
-        """A write transaction: committed when the block ends, rolled back if it raises."""
-        with self.writer.connect() as conn:
-            await _begin_immediate(conn)
-            transaction = conn.begin()  # SQLAlchemy's bookkeeping; BEGIN was issued above
+        """A writer's turn in the open transaction; returns once its work is committed, and
+        undoes only its own work if it raises."""
+        async with self._lock:
+            group = self._open or await self._start()
+            savepoint = group.conn.begin_nested()
             try:
-                yield InlineConnection(conn)
+                yield InlineConnection(group.conn)
             except BaseException:
-                transaction.rollback()
+                group.undo(savepoint)
                 raise
-            if self.commit_in_thread:
-                await asyncio.to_thread(transaction.commit)
-            else:
-                transaction.commit()
+            group.keep(savepoint)
+        await asyncio.shield(group.committed)
 
-    def dispose(self) -> None:
+    async def _start(self) -> _Group:
+        """Open a transaction, and commit it once the writers queued behind it have run."""
+        conn = self.writer.connect()
+        try:
+            await _begin_immediate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        group = self._open = _Group(conn, conn.begin())
+        task = asyncio.get_running_loop().create_task(self._commit(group), name="prepbot-commit")
+        self._commits.add(task)
+        task.add_done_callback(self._commits.discard)
+        return group
+
+    async def _commit(self, group: _Group) -> None:
+        await asyncio.sleep(0)  # writers ready now queue on the lock ahead of the commit
+        async with self._lock:
+            self._open = None
+            try:
+                if group.failed is not None:
+                    raise group.failed
+                if self.commit_in_thread:
+                    await asyncio.to_thread(group.transaction.commit)
+                else:
+                    group.transaction.commit()
+            except BaseException as exc:
+                group.abandon(exc)
+                if isinstance(exc, asyncio.CancelledError):
+                    raise
+            else:
+                group.committed.set_result(None)
+            finally:
+                group.conn.close()
+
+    async def close(self) -> None:
+        """Wait for commits in flight (a writer that failed does not wait for its group's),
+        then close every connection."""
+        while self._commits:
+            await asyncio.gather(*self._commits, return_exceptions=True)
         self.reader.dispose()
         self.writer.dispose()
+
+
+class _Group:
+    """One write transaction shared by the writers that queued for it."""
+
+    def __init__(self, conn: Connection, transaction: Any):
+        self.conn, self.transaction = conn, transaction
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.failed: BaseException | None = None
+
+    def keep(self, savepoint: Any) -> None:
+        try:
+            savepoint.commit()  # RELEASE: part of the transaction
+        except Exception as exc:  # the connection broke: the whole group fails
+            self.failed = exc
+            raise
+
+    def undo(self, savepoint: Any) -> None:
+        try:
+            savepoint.rollback()
+        except Exception as exc:
+            self.failed = exc
+
+    def abandon(self, exc: BaseException) -> None:
+        """The commit failed: nothing of the group is kept, and every writer hears why."""
+        if self.transaction.is_active:
+            with contextlib.suppress(Exception):  # the connection is closed next either way
+                self.transaction.rollback()
+        if isinstance(exc, asyncio.CancelledError):  # shutting down
+            self.committed.cancel()
+            return
+        self.committed.set_exception(exc)
+        self.committed.exception()  # retrieved: writers that already left don't warn
 
 
 def _engine(url: URL, *pragmas: str) -> Engine:

@@ -84,7 +84,7 @@ class Store(
     async def close(self) -> None:
         await self.close_batches()
         if self.inline is not None:
-            self.inline.dispose()
+            await self.inline.close()
         await self.engine.dispose()
 
     async def ping(self) -> bool:

@@ -85,7 +85,7 @@ class Transactions:
         if unit is not None:
             yield unit.tx
             return
-        async with self._locked(), self._begin_write() as conn:
+        async with self._exclusive() as conn:
             unit = _Unit(self, asyncio.current_task(), Tx(conn, self.dialect))
             token = _units.set((*_units.get(), unit))
             try:
@@ -110,12 +110,13 @@ class Transactions:
         return self._write_lock if self._write_lock is not None else nullcontext()
 
     @asynccontextmanager
-    async def _begin_write(self) -> AsyncIterator[AsyncConnection | InlineConnection]:
-        if self.inline is not None:
+    async def _exclusive(self) -> AsyncIterator[AsyncConnection | InlineConnection]:
+        """A connection in a write transaction, this task's alone until the block ends."""
+        if self.inline is not None:  # its own lock, and commits shared by queued writers
             async with self.inline.write() as conn:
                 yield conn
             return
-        async with self._writer.begin() as conn:
+        async with self._locked(), self._writer.begin() as conn:
             yield conn
 
     @asynccontextmanager
@@ -126,7 +127,7 @@ class Transactions:
             yield unit.tx
             return
         try:
-            async with self._locked(), self._begin_write() as conn:
+            async with self._exclusive() as conn:
                 yield Tx(conn, self.dialect)
         except OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
