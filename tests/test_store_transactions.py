@@ -149,3 +149,20 @@ async def test_writers_at_once_share_commits_and_a_failing_one_undoes_only_its_o
     assert kept == {f"s{i}" for i in range(50) if i % 10 != 3}
     if store.inline is not None:
         assert len(commits) < 10  # fifty writers, a few fsyncs
+
+
+async def test_a_read_inside_a_write_sees_what_it_wrote(store: Store):
+    async def add(i: int) -> tuple[bool, int]:
+        async with store.write() as tx:
+            row = {"platform": "test", "external_id": f"s{i}", "created_at": utcnow()}
+            await tx.conn.execute(servers.insert().values(**row))
+            mine = select(servers.c.id).where(servers.c.external_id == f"s{i}")
+            async with store.read() as inside:  # the same task, inside its write
+                return (await inside.conn.execute(mine)).first() is not None, await count_servers(
+                    store
+                )
+
+    seen = await asyncio.gather(*(add(i) for i in range(10)))
+    assert all(found for found, _ in seen)
+    if store.dialect == "sqlite":  # one writer at a time: each saw those before it
+        assert sorted(count for _, count in seen) == list(range(1, 11))

@@ -121,14 +121,11 @@ class Transactions:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
-        """One write transaction (SQLite: BEGIN IMMEDIATE, one writer at a time)."""
-        unit = self._unit(writing=True)
-        if unit is not None:
-            yield unit.tx
-            return
+        """One write transaction (SQLite: BEGIN IMMEDIATE, one writer at a time). It is a unit
+        of work of its own: a read inside it sees what it wrote so far."""
         try:
-            async with self._exclusive() as conn:
-                yield Tx(conn, self.dialect)
+            async with self.transaction() as tx:
+                yield tx
         except OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy("the database is busy (locked by another writer)") from exc
