@@ -98,11 +98,13 @@ class Instances:
         discord = [("discord", guild, channel) for guild, channel in self.guild_channels]
         return discord + [("slack", TEAM_ID, channel) for channel in self.slack_channels]
 
-    def seed_schedules(self, channels: list[Channel], *, minutes_ago: int) -> None:
-        """A daily post in each channel due `minutes_ago` (inside the 2-hour grace window), so
-        that every instance's start-up catch-up finds it due."""
+    def seed_schedules(
+        self, channels: list[Channel], *, minutes_ago: int, options: str = ""
+    ) -> None:
+        """A daily post in each channel due `minutes_ago` (inside the 2-hour grace window: every
+        instance's start-up catch-up finds it due); `options` as `schedule set` takes them."""
         due = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).strftime("%H:%M")
-        asyncio.run(self._seed(channels, f"schedule set {due} UTC"))
+        asyncio.run(self._seed(channels, f"schedule set {due} UTC {options}".strip()))
 
     async def _seed(self, channels: list[Channel], command: str) -> None:
         store = Store.from_url(self.database_url)
