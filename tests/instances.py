@@ -135,6 +135,7 @@ class Instances:
                 PREPBOT_CONTENT_DIRS=",".join(map(str, self.content_dirs)),
                 **self.env,
             )
+            process.own_session = True
             self.processes.append(process)
             process.spawn()
         for process in self.processes:

@@ -47,6 +47,9 @@ class BotProcess:
         self.starts = 0
 
     serve_dashboard = False  # set PREPBOT_PUBLIC_URL to the web server's own address
+    # Its own session, as a service manager starts each instance: the kernel then shares the
+    # CPU between it and the caller's processes rather than within the caller's one group.
+    own_session = False
 
     def start(self) -> None:
         self.spawn()
@@ -68,6 +71,7 @@ class BotProcess:
                 env=self.env,
                 stdout=sink,
                 stderr=sink,
+                start_new_session=self.own_session,
             )
         self.starts += 1
         self._identified = identified
