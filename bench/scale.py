@@ -56,6 +56,7 @@ from tests.instances import Instances  # noqa: E402
 
 DAILY = "Question of the day"
 SLACK_CHANNELS = 8  # each Slack member's own channels, visited in turn
+MEMBER_CHANNEL = "C0MEMBER"  # prefix of the Slack members' own channels
 FORM = "application/x-www-form-urlencoded"
 
 
@@ -74,7 +75,7 @@ class KeyedSlack(FakeSlack):
 
     def _record(self, call: Call) -> Call:
         if len(self.calls) > 1000:  # a long run keeps only the recent calls (and daily posts)
-            self.calls = [c for c in self.calls if daily_post(c)] + self.calls[-200:]
+            self.calls = [c for c in self.calls[:-200] if daily_post(c)] + self.calls[-200:]
         super()._record(call)
         key = {
             "chat.postMessage": call.args.get("channel"),
@@ -91,14 +92,18 @@ class KeyedSlack(FakeSlack):
 
 
 def daily_post(call: Call) -> bool:
+    """A scheduled daily question (not a member's `today`, which posts in their own channel)."""
     return (
         call.method == "chat.postMessage"
         and "thread_ts" not in call.args
-        and (DAILY in call.text())
+        and not call.args["channel"].startswith(MEMBER_CHANNEL)
+        and DAILY in call.text()
     )
 
 
-async def slack_member(sender: SlackSender, slack: KeyedSlack, member: Member, into: Timings):
+async def slack_member(
+    sender: SlackSender, slack: KeyedSlack, member: Member, into: Timings
+) -> None:
     """The same five steps through the balancer; each request may reach either instance."""
 
     async def step(name: str, method: str, key: str, send: Any) -> Call:
@@ -179,7 +184,9 @@ def slack_cycle(sender: SlackSender, slack: KeyedSlack, person: Member, into: Ti
 def slack_people(args: argparse.Namespace) -> dict[Member, list[str]]:
     """Each with channels of their own: `today` posts there, one reply per member to wait for."""
     return {
-        Member(f"U0M{i:04d}", f"m{i}"): [f"C0M{i:04d}X{k}" for k in range(SLACK_CHANNELS)]
+        Member(f"U0M{i:04d}", f"m{i}"): [
+            f"{MEMBER_CHANNEL}{i:04d}X{k}" for k in range(SLACK_CHANNELS)
+        ]
         for i in range(args.slack)
     }
 
@@ -211,7 +218,7 @@ def daily_posts(deployment: Instances) -> Counter[str]:
         if DAILY in str(r.body):
             posts[r.path.split("/")[2]] += 1
     for call in deployment.slack.calls:
-        if daily_post(call) and not call.args["channel"].startswith("C0M0"):
+        if daily_post(call):
             posts[call.args["channel"]] += 1
     return posts
 
