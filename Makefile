@@ -30,6 +30,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/pictures.py
 	$(BIN)/python bench/dashboard.py
 	$(BIN)/python bench/commands.py
+	$(BIN)/python bench/scale.py
 
 clean:
 	rm -rf $(VENV)

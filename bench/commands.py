@@ -56,16 +56,19 @@ async def timed(fake: FakeDiscord, step: str, interaction: Interaction, into: Ti
     return seen
 
 
-async def prepbot_member(fake: FakeDiscord, user: User, into: Timings) -> None:
-    today = await timed(fake, "today", fake.slash("today", user=user), into)
+async def prepbot_member(
+    fake: FakeDiscord, user: User, into: Timings, channel: str | None = None
+) -> None:
+    """today, Answer, the form, Good, streak, in `channel` (default: the test guild's)."""
+    today = await timed(fake, "today", fake.slash("today", user=user, channel=channel), into)
     post = today.message_with("Answer")
     opened = await timed(fake, "answer", fake.click(post, "Answer", user=user), into)
     assert opened.modal is not None, "Answer opens the form"
-    form = fake.submit(opened.modal["custom_id"], {"answer": ANSWER}, user=user)
+    form = fake.submit(opened.modal["custom_id"], {"answer": ANSWER}, user=user, channel=channel)
     saved = await timed(fake, "submit", form, into)
     graded = saved.message_with("Good")
     await timed(fake, "good", fake.click(graded, "Good", user=user), into)
-    await timed(fake, "streak", fake.slash("streak", user=user), into)
+    await timed(fake, "streak", fake.slash("streak", user=user, channel=channel), into)
 
 
 async def null_member(fake: FakeDiscord, user: User, into: Timings) -> None:

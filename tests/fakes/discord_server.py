@@ -216,12 +216,20 @@ def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -
 
 
 class FakeDiscord:
-    """Discord's REST API and gateway for one application, one bot and one test guild."""
+    """Discord's REST API and gateway for one application, one bot and one test guild (more
+    with `add_guild`).
+
+    With `shard_count`, the fake shards as Discord does: a connection that identifies as shard
+    `i` gets the guilds with `(guild_id >> 22) % shard_count == i` and their events; direct
+    messages go to shard 0. Without it, every connection gets every guild and events go to the
+    latest connection.
+    """
 
     API_PREFIX = "/api/v10"
 
-    def __init__(self, *, token: str | None = None):
+    def __init__(self, *, token: str | None = None, shard_count: int | None = None):
         self.token = token or f"FAKE.{secrets.token_hex(12)}.{secrets.token_hex(8)}"
+        self.shard_count = shard_count
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self.application_id = self.snowflake()
         self.bot = User(self.snowflake(), "prepbot")
@@ -236,6 +244,8 @@ class FakeDiscord:
         self.messages: dict[str, dict[str, Any]] = {}
         self.threads: dict[str, dict[str, Any]] = {}
         self.text_channels: dict[str, str] = {}  # more text channels (add_channel): id -> name
+        self.guilds: dict[str, str] = {}  # more guilds (add_guild): guild id -> its channel id
+        self.channel_guilds: dict[str, str] = {}  # their channels: channel id -> guild id
         self.dm_channels: dict[str, dict[str, Any]] = {}  # by user id
         self.interactions: dict[str, Interaction] = {}  # by token
         # The guild's roles by id (@everyone has the guild's id; the bot's own role is
@@ -250,6 +260,7 @@ class FakeDiscord:
         self.identified = 0
         self._failures: list[Failure] = []
         self._sockets: list[web.WebSocketResponse] = []
+        self._shards: dict[web.WebSocketResponse, int] = {}  # the shard each connection runs
         self._seq = itertools.count(1)
         self._changed = threading.Condition()
         self._loop = asyncio.new_event_loop()
@@ -403,21 +414,28 @@ class FakeDiscord:
                     if payload["d"].get("token") != self.token:
                         await ws.close(code=4004, message=b"Authentication failed.")
                         break
-                    await self._send_ready(ws, shard=payload["d"].get("shard"))
+                    shard = payload["d"].get("shard")
+                    if shard is not None:
+                        self._shards[ws] = shard[0]
+                    await self._send_ready(ws, shard=shard)
                     self.identified += 1
                 elif op == RESUME:
                     await ws.send_json({"op": INVALID_SESSION, "d": False, "s": None, "t": None})
                 self._notify()
         finally:
             self._sockets.remove(ws)
+            self._shards.pop(ws, None)
             self._notify()
         return ws
 
     async def _send_ready(self, ws: web.WebSocketResponse, shard: list[int] | None = None) -> None:
+        guilds = [self.guild_id, *self.guilds]
+        if self.shard_count and shard is not None:
+            guilds = [g for g in guilds if self.shard_of(g) == shard[0]]
         ready: dict[str, Any] = {
             "v": 10,
             "user": {**self.bot.payload(), "bot": True, "verified": True, "mfa_enabled": False},
-            "guilds": [{"id": self.guild_id, "unavailable": True}],
+            "guilds": [{"id": g, "unavailable": True} for g in guilds],
             "session_id": secrets.token_hex(16),
             "resume_gateway_url": self.gateway_url,
             "application": {"id": self.application_id, "flags": 0},
@@ -427,7 +445,8 @@ class FakeDiscord:
         if shard is not None:  # a sharded connection is told which shard it is
             ready["shard"] = shard
         await self._dispatch_on(ws, "READY", ready)
-        await self._dispatch_on(ws, "GUILD_CREATE", self.guild())
+        for guild_id in guilds:
+            await self._dispatch_on(ws, "GUILD_CREATE", self.guild(guild_id))
 
     async def _dispatch_on(self, ws: web.WebSocketResponse, event: str, data: Any) -> None:
         await ws.send_json({"op": DISPATCH, "t": event, "s": next(self._seq), "d": data})
@@ -435,13 +454,39 @@ class FakeDiscord:
     def dispatch(self, event: str, data: Any) -> None:
         """Send a gateway event to the bot's current connection (from any thread, including
         the fake's own loop, where it is queued rather than waited for)."""
-        if not self._sockets:
-            raise AssertionError("the bot is not connected to the fake gateway")
-        sending = self._dispatch_on(self._sockets[-1], event, data)
+        sending = self._dispatch_on(self._socket_for(data), event, data)
         if threading.current_thread() is self._thread:
             self._loop.create_task(sending)
         else:
             self._call(sending)
+
+    def shard_of(self, guild_id: str) -> int:
+        """Discord's rule: the shard that receives a guild's events."""
+        return (int(guild_id) >> 22) % (self.shard_count or 1)
+
+    def _socket_for(self, data: Any) -> web.WebSocketResponse:
+        if not self._sockets:
+            raise AssertionError("the bot is not connected to the fake gateway")
+        if not self.shard_count:
+            return self._sockets[-1]
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        shard = self.shard_of(guild_id) if guild_id else 0
+        for ws in reversed(self._sockets):
+            if self._shards.get(ws) == shard:
+                return ws
+        raise AssertionError(f"shard {shard} is not connected to the fake gateway")
+
+    def add_guild(self, *, shard: int = 0) -> tuple[str, str]:
+        """Another guild with one text channel, on `shard` (of `shard_count`): its id's
+        timestamp part is chosen for it. Returns (guild id, channel id)."""
+        count = self.shard_count or 1
+        taken = max(int(g) >> 22 for g in (self.guild_id, *self.guilds)) + 1
+        high = taken + (shard - taken) % count
+        guild_id = str(high << 22 | len(self.guilds) + 1)
+        channel_id = self.snowflake()
+        self.guilds[guild_id] = channel_id
+        self.channel_guilds[channel_id] = guild_id
+        return guild_id, channel_id
 
     def drop_gateway(self, *, code: int = 4000, op: int | None = None) -> None:
         """Cut the bot's gateway connection as Discord does: close it with `code`, or send
@@ -480,7 +525,7 @@ class FakeDiscord:
         return {
             "id": channel_id,
             "type": 0,
-            "guild_id": self.guild_id,
+            "guild_id": self.channel_guilds.get(channel_id, self.guild_id),
             "name": self.text_channels.get(channel_id, "practice"),
             "position": 0,
             "permission_overwrites": [],
@@ -492,10 +537,16 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def guild(self) -> dict[str, Any]:
-        """GUILD_CREATE for the test guild: roles and one text channel, no members."""
+    def guild(self, guild_id: str | None = None) -> dict[str, Any]:
+        """GUILD_CREATE for the test guild (or one of `add_guild`): roles and its text
+        channels, no members."""
+        guild_id = guild_id or self.guild_id
+        if guild_id == self.guild_id:
+            channels = [self.channel(), *(self.channel(c) for c in self.text_channels)]
+        else:
+            channels = [self.channel(self.guilds[guild_id])]
         return {
-            "id": self.guild_id,
+            "id": guild_id,
             "name": "Prep Test Server",
             "icon": None,
             "splash": None,
@@ -523,13 +574,13 @@ class FakeDiscord:
             "max_members": 500000,
             "features": [],
             "roles": [
-                self.role(self.guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
+                self.role(guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
                 self.role(self.admin_role_id, "Prep admins", MEMBER_PERMISSIONS, 1),
                 self.role(self.lead_role_id, "Interviewers", MEMBER_PERMISSIONS, 2),
             ],
             "emojis": [],
             "stickers": [],
-            "channels": [self.channel(), *(self.channel(c) for c in self.text_channels)],
+            "channels": channels,
             "threads": [],
             "members": [],
             "voice_states": [],
@@ -737,10 +788,14 @@ class FakeDiscord:
         return channel_id
 
     def _in_guild(self, channel_id: str) -> bool:
-        return channel_id == self.channel_id or channel_id in (*self.text_channels, *self.threads)
+        return channel_id == self.channel_id or channel_id in (
+            *self.text_channels,
+            *self.threads,
+            *self.channel_guilds,
+        )
 
     def _find_channel(self, channel_id: str) -> dict[str, Any] | None:
-        if channel_id == self.channel_id or channel_id in self.text_channels:
+        if channel_id in (self.channel_id, *self.text_channels, *self.channel_guilds):
             return self.channel(channel_id)
         if channel_id in self.threads:
             return self.threads[channel_id]
@@ -789,7 +844,7 @@ class FakeDiscord:
             "allowed_mentions": body.get("allowed_mentions"),
         }
         if self._in_guild(channel_id):
-            message["guild_id"] = self.guild_id
+            message["guild_id"] = self.channel_guilds.get(channel_id, self.guild_id)
         if token is not None:
             message["webhook_id"] = self.application_id
             message["application_id"] = self.application_id
@@ -948,18 +1003,20 @@ class FakeDiscord:
                 authorizing_integration_owners={"0": self.guild_id},
             )
         else:
+            channel = channel or self.channel_id
+            guild_id = self.channel_guilds.get(channel, self.guild_id)
             payload.update(
-                guild_id=self.guild_id,
+                guild_id=guild_id,
                 guild_locale="en-US",
-                guild={"id": self.guild_id, "locale": "en-US", "features": []},
-                channel_id=channel or self.channel_id,
+                guild={"id": guild_id, "locale": "en-US", "features": []},
+                channel_id=channel,
                 channel={
-                    **(self._find_channel(channel or self.channel_id) or self.channel()),
+                    **(self._find_channel(channel) or self.channel()),
                     "permissions": str(user.permissions),
                 },
                 member=user.member(),
                 context=0,
-                authorizing_integration_owners={"0": self.guild_id},
+                authorizing_integration_owners={"0": guild_id},
             )
         return payload
 

@@ -47,8 +47,16 @@ class BotProcess:
         self.starts = 0
 
     serve_dashboard = False  # set PREPBOT_PUBLIC_URL to the web server's own address
+    # Its own session, as a service manager starts each instance: the kernel then shares the
+    # CPU between it and the caller's processes rather than within the caller's one group.
+    own_session = False
 
     def start(self) -> None:
+        self.spawn()
+        self.wait_ready()
+
+    def spawn(self) -> None:
+        """Start the process without waiting (several instances then start together)."""
         port = self.port = free_port()
         self.env["PREPBOT_WEB_PORT"] = str(port)
         if self.serve_dashboard:
@@ -63,17 +71,23 @@ class BotProcess:
                 env=self.env,
                 stdout=sink,
                 stderr=sink,
+                start_new_session=self.own_session,
             )
         self.starts += 1
+        self._identified = identified
+
+    def wait_ready(self) -> None:
+        """Until /readyz answers 200 and the process has identified on the fake gateway."""
+        assert self.proc is not None
         deadline = time.monotonic() + START_TIMEOUT
-        while not self._ready(port):
+        while not self._ready(self.port):
             if self.proc.poll() is not None:
                 raise AssertionError(f"prepbot exited at start-up:\n{self.stderr()}")
             if time.monotonic() > deadline:
                 self.stop()
                 raise AssertionError(f"prepbot did not become ready:\n{self.stderr()}")
             time.sleep(0.1)
-        self.fake.wait_identified(identified + 1)
+        self.fake.wait_identified(self._identified + 1)
 
     @staticmethod
     def _ready(port: int) -> bool:
