@@ -59,7 +59,8 @@ class InlineSQLite:
         file, sync = url.set(drivername="sqlite+pysqlite"), f"synchronous={synchronous}"
         self.reader = _engine(file, sync, "query_only=ON", "busy_timeout=3000")
         self.writer = _engine(file, sync, "busy_timeout=0")
-        event.listen(self.reader, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # A read block's statements share one snapshot: BEGIN straight to the driver.
+        event.listen(self.reader, "begin", lambda conn: _raw(conn).execute("BEGIN"))
         self.commit_in_thread = synchronous == "FULL"  # NORMAL does not sync at commit
         self._lock = asyncio.Lock()  # one writer at a time in this process
         self._open: _Group | None = None  # the transaction queued writers join
@@ -179,10 +180,15 @@ def _engine(url: URL, *pragmas: str) -> Engine:
     return engine
 
 
-async def _begin_immediate(conn: Connection) -> None:
-    """Take SQLite's write lock, waiting without blocking the loop while another has it."""
+def _raw(conn: Connection) -> Any:
     raw = conn.connection.dbapi_connection
     assert raw is not None
+    return raw
+
+
+async def _begin_immediate(conn: Connection) -> None:
+    """Take SQLite's write lock, waiting without blocking the loop while another has it."""
+    raw = _raw(conn)
     deadline = time.monotonic() + WAIT_FOR_WRITE_LOCK_S
     pause = 0.001
     while True:

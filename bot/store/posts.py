@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
 from bot.clock import utcnow
 from bot.store.records import PostRecord
@@ -34,6 +34,15 @@ def release(table: Any, row: Any, owner: str) -> Any:
         .where(row, table.c.claimed_by == owner)
         .values(claimed_by=None, claimed_at=None)
     )
+
+
+# Reads behind every `today` and every answer: built once, their values bound per call.
+POST_FOR_DAY = select(posts).where(
+    posts.c.server_id == bindparam("server_id"),
+    posts.c.channel_id == bindparam("channel_id"),
+    posts.c.local_date == bindparam("day"),
+)
+POST_BY_ID = select(posts).where(posts.c.id == bindparam("id"))
 
 
 class Posts(Transactions):
@@ -85,19 +94,13 @@ class Posts(Transactions):
             ).scalar_one()
 
     async def post_for_day(self, server_id: int, channel_id: str, day: date) -> PostRecord | None:
+        params = {"server_id": server_id, "channel_id": channel_id, "day": day}
         async with self.read() as tx:
-            return await tx.first(
-                PostRecord,
-                select(posts).where(
-                    posts.c.server_id == server_id,
-                    posts.c.channel_id == channel_id,
-                    posts.c.local_date == day,
-                ),
-            )
+            return PostRecord.maybe((await tx.conn.execute(POST_FOR_DAY, params)).first())
 
     async def post(self, post_id: int) -> PostRecord | None:
         async with self.read() as tx:
-            return await tx.first(PostRecord, select(posts).where(posts.c.id == post_id))
+            return PostRecord.maybe((await tx.conn.execute(POST_BY_ID, {"id": post_id})).first())
 
     async def channel_cycle(self, server_id: int, channel_id: str) -> tuple[int, set[str]]:
         """The channel's current rotation cycle and the questions already used in it."""

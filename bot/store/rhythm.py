@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from bot.store.records import Record, StatsRecord
 from bot.store.schema import (
@@ -86,12 +86,15 @@ def _member_streak() -> tuple[Any, ...]:
     )
 
 
-def _off_for(server_ids: Iterable[int], member_ids: Iterable[int]) -> object:
-    """Rows that are days off for members of `server_ids` (skips) or `member_ids` (away)."""
-    return or_(
-        (days_off.c.server_id.in_(set(server_ids))) & days_off.c.member_id.is_(None),
-        days_off.c.member_id.in_(set(member_ids)),
-    )
+# Every command that reads a streak asks this: built once, with its lists bound per call.
+DAYS_OFF_OF = select(days_off).where(
+    days_off.c.day > bindparam("since"),
+    or_(
+        days_off.c.server_id.in_(bindparam("servers", expanding=True))
+        & days_off.c.member_id.is_(None),
+        days_off.c.member_id.in_(bindparam("members", expanding=True)),
+    ),
+)
 
 
 async def days_off_in(
@@ -101,12 +104,8 @@ async def days_off_in(
     wanted = set(pairs)
     if not wanted:
         return {}
-    rows = await tx.all(
-        DayOff,
-        select(days_off).where(
-            days_off.c.day > since, _off_for({s for s, _ in wanted}, {m for _, m in wanted})
-        ),
-    )
+    params = {"since": since, "servers": {s for s, _ in wanted}, "members": {m for _, m in wanted}}
+    rows = DayOff.from_rows(await tx.conn.execute(DAYS_OFF_OF, params))
     found: dict[tuple[int, int], set[date]] = {pair: set() for pair in wanted}
     for row in rows:
         for server_id, member_id in wanted:
