@@ -4,9 +4,11 @@
 
 Prints, on a fresh SQLite file each run:
 - posts/s for the whole fan-out to a fake platform with no rate limit, and the scheduler's
-  own time per post (question pick, claim, post, mark posted: everything but the platform);
-- the baseline measured in the same run: the same fan-out posted one at a time
-  (concurrency 1), and the ratio of the two;
+  own time per post (question pick, claim, post, mark posted: everything but the platform,
+  which answers at once);
+- the baseline measured in the same run: the same fan-out posted one at a time (batches of
+  one, concurrency 1: per post a read, a write that creates and claims it, a write that
+  marks it posted), and the ratio of the two;
 - with a platform that allows `--rate` posts/s (answering 429 + Retry-After beyond it), the
   total time against the bound the limit sets (schedules / rate);
 - with `--pack N`, the unlimited fan-out again with an N-question pack added to the server,
@@ -29,6 +31,7 @@ from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
 from bot.engine.messages import Reply
 from bot.engine.options import FileArg
+from bot.fanout import BATCH
 from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.schema import schedules
@@ -98,7 +101,13 @@ def pack_yaml(count: int) -> bytes:
 
 
 async def fan_out(
-    path: Path, count: int, *, rate: float | None, concurrency: int, pack: int = 0
+    path: Path,
+    count: int,
+    *,
+    rate: float | None,
+    concurrency: int,
+    pack: int = 0,
+    batch: int = BATCH,
 ) -> tuple[float, FakePlatform]:
     store = Store.from_url(f"sqlite+aiosqlite:///{path}")
     await store.upgrade()
@@ -131,6 +140,7 @@ async def fan_out(
     scheduler = Scheduler(
         engine=engine, adapters={"bench": platform}, clock=lambda: NOW, concurrency=concurrency
     )
+    scheduler.fanout.batch = batch
     await scheduler.reload()
     began = time.perf_counter()
     posted = await scheduler.fire("09:00", "UTC")
@@ -152,12 +162,17 @@ async def main() -> None:
     with TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         fast, _ = await fan_out(tmp_path / "fast.db", args.schedules, rate=None, concurrency=32)
-        serial, _ = await fan_out(tmp_path / "serial.db", args.baseline, rate=None, concurrency=1)
+        serial, _ = await fan_out(
+            tmp_path / "serial.db", args.baseline, rate=None, concurrency=1, batch=1
+        )
         rate = args.schedules / fast
         print(f"fan-out, no limit: {args.schedules} posts in {fast:.1f} s = {rate:.0f} posts/s")
         print(f"scheduler time per post: {fast / args.schedules * 1000:.2f} ms")
         base = args.baseline / serial
-        print(f"baseline, one at a time: {base:.0f} posts/s")
+        print(
+            f"baseline, one at a time: {base:.0f} posts/s, "
+            f"{serial / args.baseline * 1000:.2f} ms per post"
+        )
         print(f"ratio (fan-out / one at a time): {rate / base:.2f}")
         if args.pack:
             packed, _ = await fan_out(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
 from bot.clock import utcnow
 from bot.store.records import PostRecord
@@ -34,6 +35,23 @@ def release(table: Any, row: Any, owner: str) -> Any:
         .where(row, table.c.claimed_by == owner)
         .values(claimed_by=None, claimed_at=None)
     )
+
+
+PostKey = tuple[int, str, date]  # server, channel, local day: a post's natural key
+
+
+def _near(keys: Collection[PostKey]) -> Any:
+    """Rows whose server, channel and day are each among `keys`' (a superset of the keys:
+    the caller keeps the exact ones). SQLite walks the unique index for each combination."""
+    return and_(
+        posts.c.server_id.in_({k[0] for k in keys}),
+        posts.c.channel_id.in_({k[1] for k in keys}),
+        posts.c.local_date.in_({k[2] for k in keys}),
+    )
+
+
+def _key(post: PostRecord) -> PostKey:
+    return post.server_id, post.channel_id, post.local_date
 
 
 class Posts(Transactions):
@@ -161,3 +179,125 @@ class Posts(Transactions):
                     )
                 )
             ).scalar_one()
+
+    # Sets, for the scheduler's fan-out: a few statements per batch of posts, not per post.
+
+    async def posts_on(self, keys: Collection[PostKey]) -> dict[PostKey, PostRecord]:
+        """The posts that exist for `keys` (server, channel, local day)."""
+        if not keys:
+            return {}
+        async with self.read() as tx:
+            found = await tx.all(PostRecord, select(posts).where(_near(keys)))
+        return {_key(p): p for p in found if _key(p) in keys}
+
+    async def cycles_of(
+        self, channels: Collection[tuple[int, str]]
+    ) -> dict[tuple[int, str], tuple[int, set[str]]]:
+        """Each channel's current rotation cycle and the questions used in it (as
+        `channel_cycle`); channels without posts are left out."""
+        if not channels:
+            return {}
+        top = (
+            func.max(posts.c.cycle)
+            .over(partition_by=(posts.c.server_id, posts.c.channel_id))
+            .label("top")
+        )
+        history = (
+            select(posts.c.server_id, posts.c.channel_id, posts.c.cycle, posts.c.question_id, top)
+            .where(
+                posts.c.server_id.in_({s for s, _ in channels}),
+                posts.c.channel_id.in_({c for _, c in channels}),
+            )
+            .subquery()
+        )
+        query = select(history).where(history.c.cycle == history.c.top)
+        cycles: dict[tuple[int, str], tuple[int, set[str]]] = {}
+        async with self.read() as tx:
+            for server_id, channel_id, cycle, question_id, _ in await tx.conn.execute(query):
+                if (server_id, channel_id) in channels:
+                    cycles.setdefault((server_id, channel_id), (cycle, set()))[1].add(question_id)
+        return cycles
+
+    async def create_and_claim(
+        self,
+        new: list[dict[str, Any]],
+        known: Iterable[PostRecord],
+        *,
+        owner: str,
+        now: datetime,
+        stale: datetime,
+    ) -> list[PostRecord]:
+        """In one transaction, create the `new` posts (rows of `create_post`; where another
+        writer was first, theirs stands) and claim them and the `known` ones; return the
+        posts claimed, unposted and unclaimed (or claimed before `stale`) until now."""
+        ids = {p.id for p in known}
+        async with self.write() as tx:
+            if new:
+                insert = tx.insert(posts).on_conflict_do_nothing()
+                made = set((await tx.conn.execute(insert.returning(posts.c.id), new)).scalars())
+                ids |= made
+                if len(made) < len(new):  # a concurrent writer was first: claim theirs
+                    wanted = {(r["server_id"], r["channel_id"], r["local_date"]) for r in new}
+                    taken = await tx.all(PostRecord, select(posts).where(_near(wanted)))
+                    ids.update(p.id for p in taken if _key(p) in wanted)
+            if not ids:
+                return []
+            claimed = claim(posts, posts.c.id.in_(ids), owner, now, stale).returning(posts)
+            return await tx.all(PostRecord, claimed)
+
+    async def mark_posted_many(self, sent: list[tuple[int, str]], *, now: datetime) -> None:
+        """Mark posts sent: (post id, message ref) pairs, in one transaction."""
+        if not sent:
+            return
+        statement = (
+            update(posts)
+            .where(posts.c.id == bindparam("post_id"))
+            .values(message_ref=bindparam("ref"), posted_at=now)
+        )
+        async with self.write() as tx:
+            await tx.conn.execute(statement, [{"post_id": i, "ref": ref} for i, ref in sent])
+
+    async def previous_posted_many(
+        self, keys: Collection[PostKey]
+    ) -> dict[tuple[int, str], PostRecord]:
+        """Each channel's latest posted day before its key's day (as `previous_posted`)."""
+        if not keys:
+            return {}
+        latest = (
+            func.row_number()
+            .over(
+                partition_by=(posts.c.server_id, posts.c.channel_id),
+                order_by=posts.c.local_date.desc(),
+            )
+            .label("latest")
+        )
+        found: dict[tuple[int, str], PostRecord] = {}
+        async with self.read() as tx:
+            for day in {d for _, _, d in keys}:  # one day, or a few in a sweep
+                channels = {(s, c) for s, c, d in keys if d == day}
+                ranked = (
+                    select(posts, latest)
+                    .where(
+                        posts.c.server_id.in_({s for s, _ in channels}),
+                        posts.c.channel_id.in_({c for _, c in channels}),
+                        posts.c.local_date < day,
+                        posts.c.message_ref.is_not(None),
+                    )
+                    .subquery()
+                )
+                for post in await tx.all(PostRecord, select(ranked).where(ranked.c.latest == 1)):
+                    if (post.server_id, post.channel_id) in channels:
+                        found[post.server_id, post.channel_id] = post
+        return found
+
+    async def answer_counts(self, post_ids: Collection[int]) -> dict[int, int]:
+        """How many members answered each post (as `post_answer_count`); 0s left out."""
+        if not post_ids:
+            return {}
+        query = (
+            select(answers.c.post_id, func.count(func.distinct(answers.c.member_id)))
+            .where(answers.c.post_id.in_(post_ids))
+            .group_by(answers.c.post_id)
+        )
+        async with self.read() as tx:
+            return {post_id: count for post_id, count in await tx.conn.execute(query)}
