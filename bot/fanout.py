@@ -233,7 +233,8 @@ class FanOut:
         async def write() -> None:
             await self.store.mark_posted_many(batch, now=self.clock())
 
-        what = f"daily posts {', '.join(str(i) for i, _ in batch)} (not to be sent again)"
+        ids = ", ".join(str(post_id) for post_id, _ in batch)
+        what = f"a batch of {len(batch)} daily posts (ids {ids}; not to be sent again)"
         done = await self.pacer.record(write, what)
         return [done] * len(batch)
 

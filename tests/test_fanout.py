@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 import pytest
@@ -122,3 +123,34 @@ async def test_a_post_claimed_by_a_live_process_is_left_to_it(engine, scheduler,
     clock.now += timedelta(minutes=6)  # the other process died: its claim is stale
     assert await scheduler.sweep() == 1
     assert sorted(p.target for p in scheduler.adapter.posts()) == ["a", "b"]
+
+
+async def test_set_reads_agree_with_the_one_channel_reads(store: Store):
+    """`cycles_of` and `previous_posted_many` give what the per-channel queries give."""
+    rng = random.Random(18)
+    server = await store.ensure_server("test", "s1")
+    start = datetime(2026, 1, 1).date()
+    channels = [f"c{i}" for i in range(6)]
+    for channel in channels[1:]:  # c0 has no history at all
+        cycle = 0
+        for n in range(rng.randint(1, 40)):
+            cycle += rng.random() < 0.1
+            post = await store.create_post(
+                server_id=server.id,
+                channel_id=channel,
+                day=start + timedelta(days=n + rng.randint(0, 1) * 20),
+                question_id=f"q{rng.randint(1, 9)}",
+                cycle=cycle,
+            )
+            if rng.random() < 0.7:
+                await store.mark_posted_many([(post.id, f"{channel}|m{n}")], now=datetime.now())
+    pairs = {(server.id, c) for c in channels}
+    cycles = await store.cycles_of(pairs)
+    day = start + timedelta(days=30)
+    previous = await store.previous_posted_many({(server.id, c, day) for c in channels})
+    for channel in channels:
+        cycle, used = await store.channel_cycle(server.id, channel)
+        assert cycles.get((server.id, channel), (0, set())) == (cycle, used), channel
+        assert previous.get((server.id, channel)) == await store.previous_posted(
+            server.id, channel, day
+        )

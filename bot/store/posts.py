@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, func, select, update
 from bot.clock import utcnow
 from bot.store.records import PostRecord
 from bot.store.schema import answers, posts
-from bot.store.transactions import Transactions
+from bot.store.transactions import Transactions, Tx
 
 
 def claim(table: Any, row: Any, owner: str, now: datetime, stale: datetime) -> Any:
@@ -52,6 +52,31 @@ def _near(keys: Collection[PostKey]) -> Any:
 
 def _key(post: PostRecord) -> PostKey:
     return post.server_id, post.channel_id, post.local_date
+
+
+RECENT = timedelta(days=8)  # where a channel's previous post is looked for first
+
+
+async def _latest_posted(
+    tx: Tx, channels: Collection[tuple[int, str]], before: date, *, since: date | None
+) -> dict[tuple[int, str], date]:
+    """Each channel's latest day before `before` (and from `since`) with a posted post."""
+    if not channels:
+        return {}
+    query = (
+        select(posts.c.server_id, posts.c.channel_id, func.max(posts.c.local_date))
+        .where(
+            posts.c.server_id.in_({s for s, _ in channels}),
+            posts.c.channel_id.in_({c for _, c in channels}),
+            posts.c.local_date < before,
+            posts.c.message_ref.is_not(None),
+        )
+        .group_by(posts.c.server_id, posts.c.channel_id)
+    )
+    if since is not None:
+        query = query.where(posts.c.local_date >= since)
+    rows = await tx.conn.execute(query)
+    return {(s, c): d for s, c, d in rows if (s, c) in channels}
 
 
 class Posts(Transactions):
@@ -198,25 +223,41 @@ class Posts(Transactions):
         if not channels:
             return {}
         top = (
-            func.max(posts.c.cycle)
-            .over(partition_by=(posts.c.server_id, posts.c.channel_id))
-            .label("top")
-        )
-        history = (
-            select(posts.c.server_id, posts.c.channel_id, posts.c.cycle, posts.c.question_id, top)
+            select(posts.c.server_id, posts.c.channel_id, func.max(posts.c.cycle).label("top"))
             .where(
                 posts.c.server_id.in_({s for s, _ in channels}),
                 posts.c.channel_id.in_({c for _, c in channels}),
             )
+            .group_by(posts.c.server_id, posts.c.channel_id)
             .subquery()
         )
-        query = select(history).where(history.c.cycle == history.c.top)
-        cycles: dict[tuple[int, str], tuple[int, set[str]]] = {}
+        # One row per channel, its used questions joined into one string: a cycle can hold
+        # hundreds of posts, and rows cost far more to fetch than characters. Ids hold no
+        # comma (content.ID_PATTERN).
+        query = (
+            select(
+                posts.c.server_id,
+                posts.c.channel_id,
+                posts.c.cycle,
+                func.aggregate_strings(posts.c.question_id, ","),
+            )
+            .join(
+                top,
+                and_(
+                    posts.c.server_id == top.c.server_id,
+                    posts.c.channel_id == top.c.channel_id,
+                    posts.c.cycle == top.c.top,
+                ),
+            )
+            .group_by(posts.c.server_id, posts.c.channel_id, posts.c.cycle)
+        )
         async with self.read() as tx:
-            for server_id, channel_id, cycle, question_id, _ in await tx.conn.execute(query):
-                if (server_id, channel_id) in channels:
-                    cycles.setdefault((server_id, channel_id), (cycle, set()))[1].add(question_id)
-        return cycles
+            rows = await tx.conn.execute(query)
+            return {
+                (server_id, channel_id): (cycle, set(used.split(",")))
+                for server_id, channel_id, cycle, used in rows
+                if (server_id, channel_id) in channels
+            }
 
     async def create_and_claim(
         self,
@@ -261,34 +302,16 @@ class Posts(Transactions):
         self, keys: Collection[PostKey]
     ) -> dict[tuple[int, str], PostRecord]:
         """Each channel's latest posted day before its key's day (as `previous_posted`)."""
-        if not keys:
-            return {}
-        latest = (
-            func.row_number()
-            .over(
-                partition_by=(posts.c.server_id, posts.c.channel_id),
-                order_by=posts.c.local_date.desc(),
-            )
-            .label("latest")
-        )
-        found: dict[tuple[int, str], PostRecord] = {}
+        latest: set[PostKey] = set()
         async with self.read() as tx:
             for day in {d for _, _, d in keys}:  # one day, or a few in a sweep
                 channels = {(s, c) for s, c, d in keys if d == day}
-                ranked = (
-                    select(posts, latest)
-                    .where(
-                        posts.c.server_id.in_({s for s, _ in channels}),
-                        posts.c.channel_id.in_({c for _, c in channels}),
-                        posts.c.local_date < day,
-                        posts.c.message_ref.is_not(None),
-                    )
-                    .subquery()
-                )
-                for post in await tx.all(PostRecord, select(ranked).where(ranked.c.latest == 1)):
-                    if (post.server_id, post.channel_id) in channels:
-                        found[post.server_id, post.channel_id] = post
-        return found
+                # Most have posted in the last week: look there first, then further back
+                # only for the rest (new channels: no history to walk).
+                recent = await _latest_posted(tx, channels, day, since=day - RECENT)
+                older = await _latest_posted(tx, channels - recent.keys(), day, since=None)
+                latest.update((s, c, d) for (s, c), d in (recent | older).items())
+        return {(p.server_id, p.channel_id): p for p in (await self.posts_on(latest)).values()}
 
     async def answer_counts(self, post_ids: Collection[int]) -> dict[int, int]:
         """How many members answered each post (as `post_answer_count`); 0s left out."""
