@@ -12,7 +12,9 @@ Prints, on a fresh SQLite file each run:
 - with a platform that allows `--rate` posts/s (answering 429 + Retry-After beyond it), the
   total time against the bound the limit sets (schedules / rate);
 - with `--pack N`, the unlimited fan-out again with an N-question pack added to the server,
-  so that every pick goes through the server's own view of the bank.
+  so that every pick goes through the server's own view of the bank;
+- with `--history DAYS`, the unlimited fan-out again after DAYS posted days in every
+  channel: the rotation and the previous day's tally read that history.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -34,7 +36,7 @@ from bot.engine.options import FileArg
 from bot.fanout import BATCH
 from bot.features import build_engine
 from bot.scheduling import Scheduler
-from bot.store.schema import schedules
+from bot.store.schema import posts, schedules
 from bot.store.store import Store
 
 NOW = datetime(2026, 3, 10, 9, 0)
@@ -100,6 +102,30 @@ def pack_yaml(count: int) -> bytes:
     ).encode()
 
 
+async def add_history(
+    store: Store, server_id: int, count: int, days: int, question_ids: list[str]
+) -> None:
+    """`days` posted days before NOW in each of the `count` channels, all in one cycle."""
+    for day in range(1, days + 1):
+        async with store.write() as tx:
+            await tx.conn.execute(
+                posts.insert(),
+                [
+                    {
+                        "server_id": server_id,
+                        "channel_id": f"c{i}",
+                        "local_date": (NOW - timedelta(days=day)).date(),
+                        "question_id": question_ids[(i + day) % len(question_ids)],
+                        "cycle": 0,
+                        "message_ref": f"c{i}|{day}",
+                        "posted_at": NOW - timedelta(days=day),
+                        "created_at": NOW - timedelta(days=day),
+                    }
+                    for i in range(count)
+                ],
+            )
+
+
 async def fan_out(
     path: Path,
     count: int,
@@ -108,6 +134,7 @@ async def fan_out(
     concurrency: int,
     pack: int = 0,
     batch: int = BATCH,
+    history: int = 0,
 ) -> tuple[float, FakePlatform]:
     store = Store.from_url(f"sqlite+aiosqlite:///{path}")
     await store.upgrade()
@@ -131,9 +158,9 @@ async def fan_out(
                 for i in range(count)
             ],
         )
-    engine = build_engine(
-        store=store, bank=load_valid_bank([BUILTIN_CONTENT_DIR]), clock=lambda: NOW
-    )
+    bank = load_valid_bank([BUILTIN_CONTENT_DIR])
+    await add_history(store, server.id, count, history, sorted(bank.questions))
+    engine = build_engine(store=store, bank=bank, clock=lambda: NOW)
     if pack:
         await engine.packs.import_pack(server.id, FileArg("bench.yaml", pack_yaml(pack)), by="b")
     platform = FakePlatform(rate=rate)
@@ -158,6 +185,9 @@ async def main() -> None:
     parser.add_argument("--limited", type=int, default=10_000, help="schedules in the limited run")
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--pack", type=int, default=0, help="questions in a server pack")
+    parser.add_argument(
+        "--history", type=int, default=0, help="days already posted in every channel (max 300)"
+    )
     args = parser.parse_args()
     with TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -181,6 +211,16 @@ async def main() -> None:
             print(
                 f"fan-out with a {args.pack}-question server pack: {args.schedules} posts in "
                 f"{packed:.1f} s = {args.schedules / packed:.0f} posts/s"
+            )
+        if args.history:
+            days = min(args.history, 300)  # within one cycle of the bank's questions
+            aged, _ = await fan_out(
+                tmp_path / "history.db", args.schedules, rate=None, concurrency=32, history=days
+            )
+            print(
+                f"fan-out after {days} days of posts in every channel: {args.schedules} posts "
+                f"in {aged:.1f} s = {args.schedules / aged:.0f} posts/s, "
+                f"{aged / args.schedules * 1000:.2f} ms per post"
             )
         if args.limited:
             limited, platform = await fan_out(

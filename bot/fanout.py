@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 # A day's reply per (bank id, question, day, kind), with the bank and the target it routes to.
 Renders = dict[tuple[Any, ...], tuple[Any, "Reply | Refusal", Ask]]
 
-BATCH = 256  # due items claimed together: claims stay young (5 s of sends at 50/s)
+# Due items claimed together: 5 s of sends at 50/s. A claim that waits longer than half
+# CLAIM_TIMEOUT in its batch (retries on a slow platform) is renewed before its send.
+BATCH = 256
 GONE = (403, 404)  # the channel is gone or the bot may not post there: pause, don't retry
 
 
@@ -156,6 +158,8 @@ class FanOut:
         sent = self.unrecorded.get(post.id)
         if sent is None:
             async with self.semaphore:
+                if not await self._still_ours(post):
+                    return False
                 try:
                     reply = await self._render(item, post, replies)
                 except Refusal as exc:  # its question left the bank: keep it unposted
@@ -171,6 +175,14 @@ class FanOut:
         if await batcher.submit((post.id, encode_sent(sent))):
             self.unrecorded.pop(post.id, None)
         return True
+
+    async def _still_ours(self, post: PostRecord) -> bool:
+        """Whether the claim still holds: one that waited long in its batch (a slow
+        platform) is renewed first, so that no other process takes it as stale."""
+        now = self.clock()
+        if post.claimed_at is None or now - post.claimed_at < CLAIM_TIMEOUT / 2:
+            return True
+        return await self.store.renew_claim(post.id, owner=self.owner, now=now)
 
     async def _render(
         self,

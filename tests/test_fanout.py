@@ -154,3 +154,47 @@ async def test_set_reads_agree_with_the_one_channel_reads(store: Store):
         assert previous.get((server.id, channel)) == await store.previous_posted(
             server.id, channel, day
         )
+
+
+class SlowPlatform(RecordingAdapter):
+    """Each post takes `minutes` of the clock (a platform answering with long waits)."""
+
+    def __init__(self, clock, minutes: int):
+        super().__init__()
+        self.clock, self.minutes = clock, minutes
+        self.on_post = None
+
+    async def post(self, channel_id, reply):
+        self.clock.now += timedelta(minutes=self.minutes)
+        if self.on_post is not None:
+            await self.on_post(channel_id)
+        return await super().post(channel_id, reply)
+
+
+async def test_a_claim_that_waited_long_is_renewed_or_left_to_who_took_it(engine, clock):
+    for channel in ("a", "b", "c"):
+        await add_schedule(engine, channel, "09:00 UTC")
+    slow = SlowPlatform(clock, minutes=3)
+    sched = Scheduler(engine=engine, adapters={"test": slow}, clock=clock, concurrency=1)
+    await sched.reload()
+    at(clock, "2026-03-10T09:00", "UTC")
+    assert await sched.fire("09:00", "UTC") == 3  # 3, 6 minutes in: renewed, still ours
+    day = clock.now.date() + timedelta(days=1)
+    clock.now = datetime.combine(day, datetime.min.time()).replace(hour=9)
+    place = await engine.kit.place(make_actor(channel="a"))
+    taken = []
+
+    async def another_process_takes_a_stale_claim(posting: str):
+        slow.on_post = None  # once, while this process posts its first
+        for channel in {"a", "b", "c"} - {posting}:
+            post = await engine.store.post_for_day(place.server.id, channel, day)
+            stale = clock.now - timedelta(minutes=5)
+            if post.posted_at is None and await engine.store.claim_post(
+                post.id, owner="elsewhere", now=clock.now, stale=stale
+            ):
+                taken.append(channel)
+
+    slow.minutes, slow.on_post = 6, another_process_takes_a_stale_claim
+    assert await sched.fire("09:00", "UTC") == 1
+    assert len(taken) == 2  # the other process posts those two; this one does not
+    assert len(slow.posts()) == 4

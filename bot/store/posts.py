@@ -88,6 +88,20 @@ class Posts(Transactions):
             result = await tx.conn.execute(claim(posts, posts.c.id == post_id, owner, now, stale))
             return result.rowcount == 1
 
+    async def renew_claim(self, post_id: int, *, owner: str, now: datetime) -> bool:
+        """Keep `owner`'s claim on an unsent post young; False if another owner has it now."""
+        async with self.write() as tx:
+            result = await tx.conn.execute(
+                update(posts)
+                .where(
+                    posts.c.id == post_id,
+                    posts.c.claimed_by == owner,
+                    posts.c.posted_at.is_(None),
+                )
+                .values(claimed_at=now)
+            )
+            return result.rowcount == 1
+
     async def release_claim(self, post_id: int, *, owner: str) -> None:
         """Give a claim back after a failed post, so that it is retried."""
         async with self.write() as tx:
