@@ -94,10 +94,19 @@ class FanOut:
         items = {_key(item, day): item for item, day in batch}
         claimed = await self._claim(batch)
         sent = await asyncio.gather(
-            *(self._post_one(items[_post_key(p)], p, replies, batcher) for p in claimed)
+            *(self._post_one(items[_post_key(p)], p, replies, batcher) for p in claimed),
+            return_exceptions=True,  # one post's failure is its own
         )
-        posted = [p for p, ok in zip(claimed, sent, strict=True) if ok]
-        await self._add_tallies([(items[_post_key(p)], p) for p in posted])
+        posted = []
+        for post, result in zip(claimed, sent, strict=True):
+            if isinstance(result, BaseException):
+                log.error("posting post %s failed", post.id, exc_info=result)
+            elif result:
+                posted.append(post)
+        try:
+            await self._add_tallies([(items[_post_key(p)], p) for p in posted])
+        except Exception as exc:  # a tally is a nicety: never let it fail a day's posts
+            log.warning("could not update the tallies of %d posts: %s", len(posted), exc)
         return len(posted)
 
     async def _claim(self, batch: list[tuple[Due, date]]) -> list[PostRecord]:
