@@ -13,6 +13,8 @@ Prints, on a fresh SQLite file each run:
   total time against the bound the limit sets (schedules / rate);
 - with `--pack N`, the unlimited fan-out again with an N-question pack added to the server,
   so that every pick goes through the server's own view of the bank;
+- with `--servers N`, the unlimited fan-out again with the schedules spread over N servers
+  (each batch then reads posts of many servers);
 - with `--history DAYS`, the unlimited fan-out again after DAYS posted days in every
   channel: the rotation and the previous day's tally read that history.
 """
@@ -27,6 +29,7 @@ from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import yaml
+from sqlalchemy import select
 
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.config import BUILTIN_CONTENT_DIR
@@ -37,6 +40,7 @@ from bot.fanout import BATCH
 from bot.features import build_engine
 from bot.scheduling import Scheduler
 from bot.store.schema import posts, schedules
+from bot.store.schema import servers as servers_table
 from bot.store.store import Store
 
 NOW = datetime(2026, 3, 10, 9, 0)
@@ -103,7 +107,7 @@ def pack_yaml(count: int) -> bytes:
 
 
 async def add_history(
-    store: Store, server_id: int, count: int, days: int, question_ids: list[str]
+    store: Store, server_ids: list[int], count: int, days: int, question_ids: list[str]
 ) -> None:
     """`days` posted days before NOW in each of the `count` channels, all in one cycle."""
     for day in range(1, days + 1):
@@ -112,7 +116,7 @@ async def add_history(
                 posts.insert(),
                 [
                     {
-                        "server_id": server_id,
+                        "server_id": server_ids[i % len(server_ids)],
                         "channel_id": f"c{i}",
                         "local_date": (NOW - timedelta(days=day)).date(),
                         "question_id": question_ids[(i + day) % len(question_ids)],
@@ -135,16 +139,25 @@ async def fan_out(
     pack: int = 0,
     batch: int = BATCH,
     history: int = 0,
+    servers: int = 1,
 ) -> tuple[float, FakePlatform]:
     store = Store.from_url(f"sqlite+aiosqlite:///{path}")
     await store.upgrade()
     server = await store.ensure_server("bench", "guild")
     async with store.write() as tx:
+        others = [
+            {"platform": "bench", "external_id": f"guild{k}", "created_at": NOW}
+            for k in range(1, servers)
+        ]
+        if others:
+            await tx.conn.execute(servers_table.insert(), others)
+        ids = [server.id, *(await tx.conn.execute(select(servers_table.c.id))).scalars()]
+        ids = sorted(set(ids))
         await tx.conn.execute(
             schedules.insert(),
             [
                 {
-                    "server_id": server.id,
+                    "server_id": ids[i % len(ids)],
                     "channel_id": f"c{i}",
                     "time_of_day": "09:00",
                     "timezone": "UTC",
@@ -159,7 +172,7 @@ async def fan_out(
             ],
         )
     bank = load_valid_bank([BUILTIN_CONTENT_DIR])
-    await add_history(store, server.id, count, history, sorted(bank.questions))
+    await add_history(store, ids, count, history, sorted(bank.questions))
     engine = build_engine(store=store, bank=bank, clock=lambda: NOW)
     if pack:
         await engine.packs.import_pack(server.id, FileArg("bench.yaml", pack_yaml(pack)), by="b")
@@ -186,6 +199,9 @@ async def main() -> None:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--pack", type=int, default=0, help="questions in a server pack")
     parser.add_argument(
+        "--servers", type=int, default=0, help="also fan out with the schedules over N servers"
+    )
+    parser.add_argument(
         "--history", type=int, default=0, help="days already posted in every channel (max 300)"
     )
     args = parser.parse_args()
@@ -211,6 +227,19 @@ async def main() -> None:
             print(
                 f"fan-out with a {args.pack}-question server pack: {args.schedules} posts in "
                 f"{packed:.1f} s = {args.schedules / packed:.0f} posts/s"
+            )
+        if args.servers:
+            spread, _ = await fan_out(
+                tmp_path / "servers.db",
+                args.schedules,
+                rate=None,
+                concurrency=32,
+                servers=args.servers,
+            )
+            print(
+                f"fan-out over {args.servers} servers: {args.schedules} posts in {spread:.1f} s "
+                f"= {args.schedules / spread:.0f} posts/s, "
+                f"{spread / args.schedules * 1000:.2f} ms per post"
             )
         if args.history:
             days = min(args.history, 300)  # within one cycle of the bank's questions
