@@ -4,13 +4,19 @@
 
 Prints, on a fresh SQLite file each run:
 - posts/s for the whole fan-out to a fake platform with no rate limit, and the scheduler's
-  own time per post (question pick, claim, post, mark posted: everything but the platform);
-- the baseline measured in the same run: the same fan-out posted one at a time
-  (concurrency 1), and the ratio of the two;
+  own time per post (question pick, claim, post, mark posted: everything but the platform,
+  which answers at once);
+- the baseline measured in the same run: the same fan-out posted one at a time (batches of
+  one, concurrency 1: per post a read, a write that creates and claims it, a write that
+  marks it posted), and the ratio of the two;
 - with a platform that allows `--rate` posts/s (answering 429 + Retry-After beyond it), the
   total time against the bound the limit sets (schedules / rate);
 - with `--pack N`, the unlimited fan-out again with an N-question pack added to the server,
-  so that every pick goes through the server's own view of the bank.
+  so that every pick goes through the server's own view of the bank;
+- with `--servers N`, the unlimited fan-out again with the schedules spread over N servers
+  (each batch then reads posts of many servers);
+- with `--history DAYS`, the unlimited fan-out again after DAYS posted days in every
+  channel: the rotation and the previous day's tally read that history.
 """
 
 from __future__ import annotations
@@ -18,20 +24,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
 import yaml
+from sqlalchemy import select
 
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
 from bot.engine.messages import Reply
 from bot.engine.options import FileArg
+from bot.fanout import BATCH
 from bot.features import build_engine
 from bot.scheduling import Scheduler
-from bot.store.schema import schedules
+from bot.store.schema import posts, schedules
+from bot.store.schema import servers as servers_table
 from bot.store.store import Store
 
 NOW = datetime(2026, 3, 10, 9, 0)
@@ -97,18 +106,58 @@ def pack_yaml(count: int) -> bytes:
     ).encode()
 
 
+async def add_history(
+    store: Store, server_ids: list[int], count: int, days: int, question_ids: list[str]
+) -> None:
+    """`days` posted days before NOW in each of the `count` channels, all in one cycle."""
+    for day in range(1, days + 1):
+        async with store.write() as tx:
+            await tx.conn.execute(
+                posts.insert(),
+                [
+                    {
+                        "server_id": server_ids[i % len(server_ids)],
+                        "channel_id": f"c{i}",
+                        "local_date": (NOW - timedelta(days=day)).date(),
+                        "question_id": question_ids[(i + day) % len(question_ids)],
+                        "cycle": 0,
+                        "message_ref": f"c{i}|{day}",
+                        "posted_at": NOW - timedelta(days=day),
+                        "created_at": NOW - timedelta(days=day),
+                    }
+                    for i in range(count)
+                ],
+            )
+
+
 async def fan_out(
-    path: Path, count: int, *, rate: float | None, concurrency: int, pack: int = 0
+    path: Path,
+    count: int,
+    *,
+    rate: float | None,
+    concurrency: int,
+    pack: int = 0,
+    batch: int = BATCH,
+    history: int = 0,
+    servers: int = 1,
 ) -> tuple[float, FakePlatform]:
     store = Store.from_url(f"sqlite+aiosqlite:///{path}")
     await store.upgrade()
     server = await store.ensure_server("bench", "guild")
     async with store.write() as tx:
+        others = [
+            {"platform": "bench", "external_id": f"guild{k}", "created_at": NOW}
+            for k in range(1, servers)
+        ]
+        if others:
+            await tx.conn.execute(servers_table.insert(), others)
+        ids = [server.id, *(await tx.conn.execute(select(servers_table.c.id))).scalars()]
+        ids = sorted(set(ids))
         await tx.conn.execute(
             schedules.insert(),
             [
                 {
-                    "server_id": server.id,
+                    "server_id": ids[i % len(ids)],
                     "channel_id": f"c{i}",
                     "time_of_day": "09:00",
                     "timezone": "UTC",
@@ -122,15 +171,16 @@ async def fan_out(
                 for i in range(count)
             ],
         )
-    engine = build_engine(
-        store=store, bank=load_valid_bank([BUILTIN_CONTENT_DIR]), clock=lambda: NOW
-    )
+    bank = load_valid_bank([BUILTIN_CONTENT_DIR])
+    await add_history(store, ids, count, history, sorted(bank.questions))
+    engine = build_engine(store=store, bank=bank, clock=lambda: NOW)
     if pack:
         await engine.packs.import_pack(server.id, FileArg("bench.yaml", pack_yaml(pack)), by="b")
     platform = FakePlatform(rate=rate)
     scheduler = Scheduler(
         engine=engine, adapters={"bench": platform}, clock=lambda: NOW, concurrency=concurrency
     )
+    scheduler.fanout.batch = batch
     await scheduler.reload()
     began = time.perf_counter()
     posted = await scheduler.fire("09:00", "UTC")
@@ -148,16 +198,27 @@ async def main() -> None:
     parser.add_argument("--limited", type=int, default=10_000, help="schedules in the limited run")
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--pack", type=int, default=0, help="questions in a server pack")
+    parser.add_argument(
+        "--servers", type=int, default=0, help="also fan out with the schedules over N servers"
+    )
+    parser.add_argument(
+        "--history", type=int, default=0, help="days already posted in every channel (max 300)"
+    )
     args = parser.parse_args()
     with TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         fast, _ = await fan_out(tmp_path / "fast.db", args.schedules, rate=None, concurrency=32)
-        serial, _ = await fan_out(tmp_path / "serial.db", args.baseline, rate=None, concurrency=1)
+        serial, _ = await fan_out(
+            tmp_path / "serial.db", args.baseline, rate=None, concurrency=1, batch=1
+        )
         rate = args.schedules / fast
         print(f"fan-out, no limit: {args.schedules} posts in {fast:.1f} s = {rate:.0f} posts/s")
         print(f"scheduler time per post: {fast / args.schedules * 1000:.2f} ms")
         base = args.baseline / serial
-        print(f"baseline, one at a time: {base:.0f} posts/s")
+        print(
+            f"baseline, one at a time: {base:.0f} posts/s, "
+            f"{serial / args.baseline * 1000:.2f} ms per post"
+        )
         print(f"ratio (fan-out / one at a time): {rate / base:.2f}")
         if args.pack:
             packed, _ = await fan_out(
@@ -166,6 +227,29 @@ async def main() -> None:
             print(
                 f"fan-out with a {args.pack}-question server pack: {args.schedules} posts in "
                 f"{packed:.1f} s = {args.schedules / packed:.0f} posts/s"
+            )
+        if args.servers:
+            spread, _ = await fan_out(
+                tmp_path / "servers.db",
+                args.schedules,
+                rate=None,
+                concurrency=32,
+                servers=args.servers,
+            )
+            print(
+                f"fan-out over {args.servers} servers: {args.schedules} posts in {spread:.1f} s "
+                f"= {args.schedules / spread:.0f} posts/s, "
+                f"{spread / args.schedules * 1000:.2f} ms per post"
+            )
+        if args.history:
+            days = min(args.history, 300)  # within one cycle of the bank's questions
+            aged, _ = await fan_out(
+                tmp_path / "history.db", args.schedules, rate=None, concurrency=32, history=days
+            )
+            print(
+                f"fan-out after {days} days of posts in every channel: {args.schedules} posts "
+                f"in {aged:.1f} s = {args.schedules / aged:.0f} posts/s, "
+                f"{aged / args.schedules * 1000:.2f} ms per post"
             )
         if args.limited:
             limited, platform = await fan_out(

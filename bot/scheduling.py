@@ -2,43 +2,41 @@
 
 One cron job per distinct (local time, timezone) fans out to every schedule due then, so
 10 000 channels at 09:00 Europe/Berlin are one job. Before posting, a job claims the
-channel's post row for that local date in the database; a second claimant (a restarted
-process, another instance on the same database) finds it taken and does nothing. A post
-that fails gives its claim back and is retried by the sweep while inside its grace window.
+channels' post rows for that local date in the database, a batch at a time (bot/fanout.py);
+a second claimant (a restarted process, another instance on the same database) finds them
+taken and does nothing. A post that fails gives its claim back and is retried by the sweep
+while inside its grace window.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import socket
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.adapters.base import Adapter, PlatformError, Sent
+from bot.adapters.base import Adapter
 from bot.clock import utcnow
 from bot.engine.core import Engine
-from bot.engine.messages import Refusal, Reply
+from bot.engine.messages import Reply
 from bot.engine.options import WEEKDAYS
 from bot.engine.registry import Job
+from bot.fanout import FanOut
 from bot.features.practice.daily import dm_channel, split_list
 from bot.metrics import Metrics
-from bot.sending import CLAIM_TIMEOUT, Courier, Pacer, decode_sent, encode_sent
+from bot.sending import Courier, Pacer
 
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
 DM_GRACE_MINUTES = 120
-GONE = (403, 404)  # the channel is gone or the bot may not post there: pause, don't retry
 
 
 @dataclass(frozen=True)
@@ -101,7 +99,6 @@ class Scheduler:
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
         self.default_timezone = default_timezone
         self.metrics = metrics
-        self.semaphore = asyncio.Semaphore(concurrency)
         self.pacer = Pacer(self.adapters, backoff=backoff)
         self.courier = Courier(
             store=self.store,
@@ -113,7 +110,16 @@ class Scheduler:
         self.groups: dict[tuple[str, str], list[Due]] = {}
         self.aps: AsyncIOScheduler | None = None
         self.last_lag: float = 0.0  # seconds between a job's due time and its start
-        self._unrecorded: dict[int, Sent] = {}  # sent, but "posted" not yet written
+        self.fanout = FanOut(
+            engine=engine,
+            adapters=self.adapters,
+            pacer=self.pacer,
+            owner=self.owner,
+            clock=clock,
+            concurrency=concurrency,
+            on_gone=self._pause,
+            metrics=metrics,
+        )
 
     # Jobs ---------------------------------------------------------------------------------
 
@@ -257,31 +263,26 @@ class Scheduler:
         self.last_lag = max(0.0, (now - due_at).total_seconds())
         if self.metrics is not None:
             self.metrics.scheduler_lag.set(self.last_lag)
-        results = await asyncio.gather(
-            *(self.post_due(item, day) for item in items if item.runs_on(day))
-        )
-        return sum(results)
+        return await self.fanout.post([(item, day) for item in items if item.runs_on(day)])
 
     async def sweep(self) -> int:
         """Post what is due but not posted, if still inside its grace window; log the rest."""
         now = self._now()
         await self.reload()
-        work = []
+        due, missed = [], []
         for items in self.groups.values():
             for item in items:
                 latest = item.latest_due(now)
                 if latest is None:
                     continue
                 day, moment = latest
-                if now - moment <= item.grace:
-                    work.append(self.post_due(item, day))
-                else:
-                    work.append(self._note_missed(item, day))
-        return sum(await asyncio.gather(*work))
+                (due if now - moment <= item.grace else missed).append((item, day))
+        posted = await self.fanout.post(due)
+        await self._note_missed(missed)
+        return posted
 
-    async def _note_missed(self, item: Due, day: date) -> bool:
-        post = await self.store.post_for_day(item.server_id, item.channel_id, day)
-        if post is None or post.posted_at is None:
+    async def _note_missed(self, missed: list[tuple[Due, date]]) -> None:
+        for item, day in await self.fanout.missed(missed):
             log.warning(
                 "skipped %s post %s for %s: missed by more than its %d-minute grace window",
                 item.kind,
@@ -289,102 +290,13 @@ class Scheduler:
                 day,
                 item.grace.total_seconds() // 60,
             )
-        return False
 
-    async def post_due(self, item: Due, day: date) -> bool:
-        """Claim and post `item` for local `day`; True if this call posted it."""
-        async with self.semaphore:
-            post = await self.engine.practice.question_of_the_day(
-                server_id=item.server_id,
-                channel_id=item.channel_id,
-                day=day,
-                topics=item.topics,
-                difficulty=item.difficulty,
-                kind=item.question_kind,
-                schedule_id=item.key if item.kind == "channel" else None,
-            )
-            if post.posted_at is not None:
-                return False
-            now = self.clock()
-            claimed = await self.store.claim_post(
-                post.id, owner=self.owner, now=now, stale=now - CLAIM_TIMEOUT
-            )
-            if not claimed:
-                return False
-            adapter = self.adapters[item.platform]
-            if not await self._send_once(adapter, item, post, day):
-                return False
-        if item.kind == "channel":
-            await self._add_tally(adapter, item, day)
-        return True
-
-    async def _send_once(self, adapter: Adapter, item: Due, post: Any, day: date) -> bool:
-        """Send a claimed post and record it; a send whose record failed is not sent again."""
-        sent = self._unrecorded.get(post.id)
-        if sent is None:
-            try:
-                reply = await self.engine.practice.daily_reply(post, thread=item.kind == "channel")
-            except Refusal as exc:  # its question left the bank: post nothing, keep it unposted
-                await self.store.release_claim(post.id, owner=self.owner)
-                log.warning("not posting %s %s for %s: %s", item.kind, item.key, day, exc.message)
-                return False
-            started = time.perf_counter()
-            try:
-                sent = await self._send(adapter, item, reply)
-            except PlatformError as exc:
-                await self.store.release_claim(post.id, owner=self.owner)
-                self._count(item.platform, "failed")
-                await self._failed(item, exc)
-                return False
-            except Exception:
-                await self.store.release_claim(post.id, owner=self.owner)
-                self._count(item.platform, "failed")
-                log.exception("posting %s %s failed; it will be retried", item.kind, item.key)
-                return False
-            self._unrecorded[post.id] = sent
-            self._count(item.platform, "made")
-            log.info(
-                "posted %s %s question %s in %.0f ms",
-                item.kind,
-                item.key,
-                post.question_id,
-                (time.perf_counter() - started) * 1000,
-                extra={"platform": item.platform, "post_id": post.id},
-            )
-        await self._record(post.id, sent)
-        return True
-
-    async def _record(self, post_id: int, sent: Sent) -> None:
-        """Mark a sent post as posted, retrying the write; if the database stays away, the
-        send is remembered here and recorded (not sent again) when the post comes round."""
-
-        async def write() -> None:
-            await self.store.mark_posted(post_id, message_ref=encode_sent(sent), now=self.clock())
-
-        if await self.pacer.record(write, f"post {post_id} (it will not be sent again)"):
-            self._unrecorded.pop(post_id, None)
-
-    def _count(self, platform: str, result: str) -> None:
-        if self.metrics is not None:
-            self.metrics.posts.labels(platform, result).inc()
-
-    async def _send(self, adapter: Adapter, item: Due, reply: Reply) -> Sent:
-        if item.kind == "dm":
-            assert item.user_ref is not None
-            return await self.pacer.send(adapter, item.platform, item.user_ref, reply, direct=True)
-        return await self.pacer.send(adapter, item.platform, item.channel_id, reply)
-
-    async def _failed(self, item: Due, exc: PlatformError) -> None:
-        if exc.status in GONE and item.kind == "channel":
-            reason = f"the platform refused the channel ({exc.status}): {exc}"
-            await self.store.set_schedule_paused(item.key, True, reason)
-            log.warning("paused schedule %s: %s", item.key, reason)
-            await self.reload()
-            await self._tell_admin(item, reason)
-        elif exc.status in GONE:
-            log.warning("cannot send the daily DM of subscription %s: %s", item.key, exc)
-        else:
-            log.error("posting %s %s failed (%s); will retry", item.kind, item.key, exc)
+    async def _pause(self, item: Due, reason: str) -> None:
+        """A channel refused its post: pause its schedule and tell the admin who set it."""
+        await self.store.set_schedule_paused(item.key, True, reason)
+        log.warning("paused schedule %s: %s", item.key, reason)
+        await self.reload()
+        await self._tell_admin(item, reason)
 
     async def _tell_admin(self, item: Due, reason: str) -> None:
         """Let the admin who set the schedule know that it is paused and why, by DM."""
@@ -404,15 +316,3 @@ class Scheduler:
             log.warning(
                 "could not tell %s that schedule %s is paused: %s", row.set_by, item.key, exc
             )
-
-    async def _add_tally(self, adapter: Adapter, item: Due, day: date) -> None:
-        """Update the previous day's post with how many answered it."""
-        previous = await self.store.previous_posted(item.server_id, item.channel_id, day)
-        if previous is None or not previous.message_ref:
-            return
-        count = await self.store.post_answer_count(previous.id)
-        try:
-            reply = await self.engine.practice.daily_reply(previous, tally=count)
-            await adapter.update(decode_sent(previous.message_ref), reply)
-        except Exception as exc:  # a tally is a nicety: never let it fail a day's post
-            log.warning("could not update the tally of post %s: %s", previous.id, exc)

@@ -304,7 +304,7 @@ async def test_a_post_sent_but_not_recorded_is_recorded_later_not_sent_twice(
     await add_schedule(engine, "a", "09:00 Europe/Berlin")
     await scheduler.reload()
     at(clock, "2026-03-16T09:00", "Europe/Berlin")
-    real = engine.store.mark_posted
+    real = engine.store.mark_posted_many
     failures = {"left": 10}  # more than the write's retries
 
     async def flaky(*args, **kwargs):
@@ -313,7 +313,7 @@ async def test_a_post_sent_but_not_recorded_is_recorded_later_not_sent_twice(
             raise OSError("database is locked")
         return await real(*args, **kwargs)
 
-    monkeypatch.setattr(engine.store, "mark_posted", flaky)
+    monkeypatch.setattr(engine.store, "mark_posted_many", flaky)
     assert await scheduler.fire("09:00", "Europe/Berlin") == 1
     assert len(scheduler.adapter.posts()) == 1
     failures["left"] = 0

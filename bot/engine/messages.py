@@ -7,7 +7,7 @@ Adapters neutralise mentions in everything they send; the engine never has to.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 ID_PREFIX = "prep"
@@ -209,6 +209,23 @@ class Reply:
         parts = [card.plain_text() for card in self.cards]
         parts += [followup.plain_text() for followup in self.followups]
         return "\n\n".join(parts)
+
+    def retarget(self, old: Any, new: Any) -> Reply:
+        """This reply with every button that acts on `old` acting on `new` instead: one
+        rendering of a day's question serves every channel, each with its own post."""
+        cards = tuple(
+            replace(
+                card,
+                buttons=tuple(
+                    Button(b.label, Action(b.action.verb, new), b.style)
+                    if b.action.target == old
+                    else b
+                    for b in card.buttons
+                ),
+            )
+            for card in self.cards
+        )
+        return replace(self, cards=cards)
 
 
 @dataclass(frozen=True)
