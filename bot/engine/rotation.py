@@ -1,9 +1,9 @@
 """The question-of-the-day rotation: which question a channel gets on its next new day.
 
 A channel walks the filtered bank in an order fixed by server, channel and cycle, so it
-never repeats a question until all are used, and gives the same pick after a restart. This
-is the rule of `Daily.for_day` (bot/features/practice/daily.py), as a pure function so that
-a fan-out can choose for thousands of channels from a few set-based reads.
+never repeats a question until all are used, and gives the same pick after a restart. One
+pure function serves `Daily.for_day` (one channel, on first use) and the daily fan-out
+(thousands of channels from a few set-based reads).
 """
 
 from __future__ import annotations

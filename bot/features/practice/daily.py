@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from bot.engine.content import Question
+from bot.engine import rotation
 from bot.engine.library import Library
 from bot.engine.messages import Refusal, Reply
 from bot.features.practice.cards import Ask, question_card
@@ -43,26 +42,22 @@ class Daily:
     ) -> Any:
         """The channel's post for `day`, choosing its question on first use.
 
-        The rotation walks the filtered bank in an order fixed by channel and cycle, so it
-        never repeats a question until all are used and gives the same pick after a restart.
+        The rotation (bot.engine.rotation) walks the filtered bank in an order fixed by
+        channel and cycle, so it never repeats a question until all are used and gives the
+        same pick after a restart; the daily fan-out uses the same rule.
         """
         post = await self.store.post_for_day(server_id, channel_id, day)
         if post is not None:
             return post
         bank = await self.library.view(server_id)
-        candidates = bank.select(topics, difficulty, kind) or bank.select()
-        candidates = candidates or list(bank.questions.values())  # every topic switched off
         cycle, used = await self.store.channel_cycle(server_id, channel_id)
-        remaining = [q for q in candidates if q.id not in used]
-        if not remaining:
-            cycle += 1
-            remaining = candidates
-
-        def order(q: Question) -> str:
-            seed = f"{server_id}:{channel_id}:{cycle}:{q.id}".encode()
-            return hashlib.sha256(seed).hexdigest()
-
-        chosen = min(remaining, key=order)
+        chosen, cycle = rotation.next_question(
+            rotation.candidates(bank, topics, difficulty, kind),
+            server_id=server_id,
+            channel_id=channel_id,
+            cycle=cycle,
+            used=used,
+        )
         return await self.store.create_post(
             server_id=server_id,
             channel_id=channel_id,
