@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -194,6 +195,7 @@ class Settings(BaseSettings):
 ENV_NAMES = {field: (info.alias or field.upper()) for field, info in Settings.model_fields.items()}
 
 
+@lru_cache(maxsize=64)  # read on every command, from a few settings
 def id_list(value: str) -> frozenset[str]:
     """A comma-separated setting as a set of ids."""
     return frozenset(part.strip() for part in value.split(",") if part.strip())

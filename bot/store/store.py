@@ -275,32 +275,25 @@ class Store(
     async def set_current_question(
         self, server_id: int, member_id: int, question_id: str, post_id: int | None
     ) -> None:
+        await self.set_current_questions([(server_id, member_id, question_id, post_id)])
+
+    async def set_current_questions(self, rows: list[tuple[int, int, str, int | None]]) -> None:
+        """Each (server, member)'s current question and post, in one statement."""
+        now = utcnow()
+        values = [
+            {
+                "server_id": server_id,
+                "member_id": member_id,
+                "current_question_id": question_id,
+                "current_post_id": post_id,
+                "updated_at": now,
+            }
+            for server_id, member_id, question_id, post_id in rows
+        ]
         async with self.write() as tx:
-            await tx.conn.execute(
-                tx.insert(member_stats)
-                .values(
-                    server_id=server_id,
-                    member_id=member_id,
-                    current_question_id=question_id,
-                    current_post_id=post_id,
-                    updated_at=utcnow(),
-                )
-                .on_conflict_do_update(
-                    index_elements=["server_id", "member_id"],
-                    set_={
-                        "current_question_id": question_id,
-                        "current_post_id": post_id,
-                        # Hints count per question: another question starts from none.
-                        "current_hints": case(
-                            (
-                                member_stats.c.current_question_id == question_id,
-                                member_stats.c.current_hints,
-                            ),
-                            else_=0,
-                        ),
-                    },
-                )
-            )
+            if tx.dialect not in _CURRENT:
+                _CURRENT[tx.dialect] = _current_upsert(tx.insert(member_stats))
+            await tx.conn.execute(_CURRENT[tx.dialect], values)
 
     async def use_hint(self, server_id: int, member_id: int) -> int:
         """Count one more hint shown for the member's current question; the new count."""
@@ -464,3 +457,25 @@ class Store(
                 for day, n in result:
                     counts[day] = counts.get(day, 0) + int(n)
         return counts
+
+
+_CURRENT: dict[str, Any] = {}  # the statement below, built once per dialect
+
+
+def _current_upsert(insert: Any) -> Any:
+    """Set the current question; hints count per question, so another starts from none."""
+    new = insert.excluded
+    return insert.on_conflict_do_update(
+        index_elements=["server_id", "member_id"],
+        set_={
+            "current_question_id": new.current_question_id,
+            "current_post_id": new.current_post_id,
+            "current_hints": case(
+                (
+                    member_stats.c.current_question_id == new.current_question_id,
+                    member_stats.c.current_hints,
+                ),
+                else_=0,
+            ),
+        },
+    )

@@ -97,9 +97,7 @@ class Recorder:
         await self.current.close()
 
     async def _current(self, batch: list[tuple[int, int, str, int | None]]) -> list[None]:
-        async with self.store.transaction():
-            for server_id, member_id, question, post in batch:
-                await self.store.set_current_question(server_id, member_id, question, post)
+        await self.store.set_current_questions(batch)
         return [None] * len(batch)
 
     async def _apply(self, batch: list[Activity]) -> list[ActivityResult]:
