@@ -24,6 +24,7 @@ from bot.features import build_engine
 from bot.store.store import Store
 from tests.conftest import FIXTURE_CONTENT
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.serving import serve
 from tests.fakes.slack_server import SIGNING_SECRET, FakeSlack, Member, SlackSender
 
 BOT_TOKEN = "xoxb-surfaces"
@@ -86,11 +87,7 @@ async def surfaces(
             engine.attach("slack", slack)
             app = web.Application()
             app.add_routes(slack.routes())
-            runner = web.AppRunner(app)
-            await runner.setup()
-            site = web.TCPSite(runner, "127.0.0.1", 0)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            runner, port = await serve(app)
             url = f"http://127.0.0.1:{port}/slack/events"
             console = ConsoleAdapter(
                 engine=engine,

@@ -9,6 +9,8 @@ import itertools
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.serving import serve
+
 # Hop-by-hop and length headers: the balancer's own connections set them.
 DROPPED = {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}
 
@@ -33,11 +35,7 @@ class RoundRobin:
         self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", self._forward)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
         return self
 
     async def close(self) -> None:

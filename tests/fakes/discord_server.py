@@ -28,6 +28,8 @@ from typing import Any, TypeVar
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.serving import serve
+
 T = TypeVar("T")
 TIMESTAMP = "2026-03-10T12:00:00.000000+00:00"
 
@@ -291,11 +293,7 @@ class FakeDiscord:
         app.router.add_get("/gateway/", self._gateway)
         app.router.add_route("*", self.API_PREFIX + "/{path:.*}", self._rest)
         app.router.add_get("/cdn/attachments/{id}/{name}", self._cdn)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
 
     async def _stop(self) -> None:
         for ws in list(self._sockets):

@@ -31,6 +31,8 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.fakes.serving import serve
+
 BOT_TOKEN = "xoxb-fake-0000000000-bot-token-for-tests"
 APP_TOKEN = "xapp-fake-1-A000-app-token-for-tests"
 SIGNING_SECRET = "fake-signing-secret-0123456789abcdef"
@@ -200,11 +202,7 @@ class FakeSlack:
         app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/files-pri/{file_id}/{name}", self._private_file)
         app.router.add_get("/socket", self._socket)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._runner, self.port = await serve(app)
         return self
 
     async def close(self) -> None:
