@@ -18,10 +18,11 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.adapters.base import Adapter, PlatformError, Sent
 from bot.engine.core import Engine
+from bot.engine.due import Due
 from bot.engine.messages import Refusal, Reply
 from bot.engine.rotation import candidates, next_question
 from bot.features.practice.cards import Ask
@@ -29,9 +30,6 @@ from bot.metrics import Metrics
 from bot.sending import CLAIM_TIMEOUT, Pacer, decode_sent, encode_sent
 from bot.store.batching import Batcher
 from bot.store.records import PostRecord
-
-if TYPE_CHECKING:
-    from bot.scheduling import Due
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,6 @@ import logging
 import os
 import socket
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -25,6 +24,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.adapters.base import Adapter
 from bot.clock import utcnow
 from bot.engine.core import Engine
+from bot.engine.due import Due
 from bot.engine.messages import Reply
 from bot.engine.options import WEEKDAYS
 from bot.engine.registry import Job
@@ -37,44 +37,6 @@ log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 300  # how often missed or failed posts inside their grace window are retried
 DM_GRACE_MINUTES = 120
-
-
-@dataclass(frozen=True)
-class Due:
-    """Something to post daily: a channel schedule or a member's DM subscription."""
-
-    kind: str  # "channel" | "dm"
-    key: int  # schedule id or subscription id
-    platform: str
-    server_id: int
-    channel_id: str  # the channel, or the member's DM key (`@<user>`)
-    user_ref: str | None  # the member's platform id, for DMs
-    time_of_day: str  # HH:MM local
-    timezone: str
-    weekdays: tuple[str, ...]
-    topics: tuple[str, ...]
-    difficulty: str | None
-    grace: timedelta
-    question_kind: str | None = None  # open | output; None: any
-    days_off: frozenset[date] = frozenset()  # a schedule's skips, a member's away days
-
-    def local_due(self, day: date) -> datetime:
-        """The aware moment this is due on local `day`."""
-        hour, minute = map(int, self.time_of_day.split(":"))
-        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(self.timezone))
-
-    def runs_on(self, day: date) -> bool:
-        return WEEKDAYS[day.weekday()] in self.weekdays and day not in self.days_off
-
-    def latest_due(self, now: datetime) -> tuple[date, datetime] | None:
-        """The most recent due moment at or before `now` (aware UTC), within a week."""
-        today = now.astimezone(ZoneInfo(self.timezone)).date()
-        for back in range(8):
-            day = today - timedelta(days=back)
-            moment = self.local_due(day)
-            if self.runs_on(day) and moment <= now:
-                return day, moment
-        return None
 
 
 class Scheduler:
