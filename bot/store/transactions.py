@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, Table, bindparam, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -196,13 +197,9 @@ class Tx:
         wanted = set(keys)
         if not wanted:
             return {}
-        a, b = table.c[first], table.c[second]
-        joined = cast(a, String) + ":" + cast(b, String)
         result = await self.conn.execute(
-            select(table).where(
-                a.in_({x for x, _ in wanted}),
-                joined.in_([f"{x}:{y}" for x, y in wanted]),
-            )
+            _pairs_query(table, first, second),
+            {"firsts": list({x for x, _ in wanted}), "pairs": [f"{x}:{y}" for x, y in wanted]},
         )
         found = (record.from_row(row) for row in result)
         return {(getattr(r, first), getattr(r, second)): r for r in found}
@@ -215,46 +212,72 @@ class Tx:
         if not wanted:
             return set()
         result = await self.conn.execute(
-            select(
-                answers.c.server_id,
-                answers.c.member_id,
-                answers.c.question_id,
-                answers.c.local_date,
-            )
-            .where(answers.c.member_id.in_({m for _, m, _, _ in wanted}))
-            .where(answers.c.local_date.in_({d for _, _, _, d in wanted}))
+            _ANSWERED_ON,
+            {"members": list({m for _, m, _, _ in wanted}), "days": list({d for *_, d in wanted})},
         )
         return {tuple(row) for row in result} & wanted
 
     async def insert_answers(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.conn.execute(answers.insert(), rows)
-            await tally(self, rows, graded=False)
+        await self.insert_activity(rows, [])
 
     async def insert_grades(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.conn.execute(grades.insert(), rows)
-            await tally(self, rows, graded=True)
+        await self.insert_activity([], rows)
+
+    async def insert_activity(
+        self, answer_rows: list[dict[str, Any]], grade_rows: list[dict[str, Any]]
+    ) -> None:
+        """Insert answers and grades and count them into the tallies."""
+        for table, rows in ((answers, answer_rows), (grades, grade_rows)):
+            if rows:
+                await self.conn.execute(_insert(self.dialect, table), rows)
+        await tally(self, answer_rows, grade_rows)
 
     async def save_stats(self, rows: list[dict[str, Any]]) -> None:
         """Upsert whole member_stats rows (every column but the current question)."""
-        if not rows:
-            return
-        stmt = self.insert(member_stats)
-        columns = [c for c in rows[0] if c not in ("server_id", "member_id")]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["server_id", "member_id"],
-            set_={c: stmt.excluded[c] for c in columns},
-        )
-        await self.conn.execute(stmt, rows)
+        await self._save(member_stats, ("server_id", "member_id"), rows)
 
     async def save_reviews(self, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        stmt = self.insert(review_states)
-        columns = [c for c in rows[0] if c not in ("member_id", "question_id")]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["member_id", "question_id"],
-            set_={c: stmt.excluded[c] for c in columns},
-        )
-        await self.conn.execute(stmt, rows)
+        await self._save(review_states, ("member_id", "question_id"), rows)
+
+    async def _save(self, table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        """Upsert whole rows by their key: one statement for all of them."""
+        if rows:
+            await self.conn.execute(_upsert(self.dialect, table, keys, tuple(rows[0])), rows)
+
+
+# The answer path's statements, built once: building and hashing a statement per batch cost
+# more than running it.
+
+
+@cache
+def _insert(dialect: str, table: Table) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+@cache
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """INSERT of `columns`, updating every column but `keys` when the key exists."""
+    stmt = _insert(dialect, table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in columns if c not in keys},
+    )
+
+
+@cache
+def _pairs_query(table: Table, first: str, second: str) -> Any:
+    """Rows whose `first` is in :firsts and whose "first:second" is in :pairs."""
+    a, b = table.c[first], table.c[second]
+    joined = cast(a, String) + ":" + cast(b, String)
+    return select(table).where(
+        a.in_(bindparam("firsts", expanding=True)),
+        joined.in_(bindparam("pairs", expanding=True)),
+    )
+
+
+_ANSWERED_ON = select(
+    answers.c.server_id, answers.c.member_id, answers.c.question_id, answers.c.local_date
+).where(
+    answers.c.member_id.in_(bindparam("members", expanding=True)),
+    answers.c.local_date.in_(bindparam("days", expanding=True)),
+)

@@ -120,8 +120,7 @@ class Recorder:
             off = await days_off_in(tx, ((a.server_id, a.member_id) for a in batch), since)
             work = _Batch(stats, reviews, self.reviewer, answered, off)
             results = [work.add(a) for a in batch]
-            await tx.insert_answers(work.answers)
-            await tx.insert_grades(work.grades)
+            await tx.insert_activity(work.answers, work.grades)
             await tx.save_stats(list(work.stats.values()))
             await tx.save_reviews(list(work.reviews.values()))
         return results
