@@ -84,9 +84,6 @@ class Store(
     async def upgrade(self) -> None:
         await database.upgrade(self.engine)
 
-    async def close(self) -> None:
-        await self.engine.dispose()
-
     async def ping(self) -> bool:
         async with self.engine.connect() as conn:
             await conn.execute(select(1))

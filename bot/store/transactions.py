@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store.checkpoints import Checkpoints
 from bot.store.records import Record, ReviewRecord, StatsRecord
 from bot.store.schema import answers, grades, member_stats, review_states
 from bot.store.tallies import tally
@@ -58,6 +59,18 @@ class Transactions:
         self._writer = engine.execution_options(prepbot_write=True)
         self.dialect = engine.dialect.name
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        database = engine.url.database or ""
+        on_file = self.dialect == "sqlite" and database not in ("", ":memory:")
+        self._checkpoints = Checkpoints(engine) if on_file else None
+
+    async def close(self) -> None:
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
+        await self.engine.dispose()
+
+    def _committed(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.after_commit()
 
     def _unit(self, *, writing: bool) -> _Unit | None:
         """This task's open transaction on this store, if any."""
@@ -92,6 +105,7 @@ class Transactions:
             finally:
                 unit.open = False
                 _units.reset(token)
+        self._committed()
         for callback in unit.after_commit:
             callback()
 
@@ -122,6 +136,7 @@ class Transactions:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreBusy("the database is busy (locked by another writer)") from exc
             raise
+        self._committed()
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Tx]:
