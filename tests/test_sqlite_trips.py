@@ -95,3 +95,20 @@ async def test_closing_waits_for_a_running_checkpoint(
     assert running is not None
     await store.close()
     assert running.done() and running.exception() is None
+
+
+async def test_a_batch_finds_its_stats_rows_through_their_members(store: Store):
+    from sqlalchemy.dialects import sqlite
+
+    from bot.store.schema import member_stats
+    from bot.store.transactions import _pairs_query
+
+    query = _pairs_query(member_stats, ("server_id", "member_id"), 1)
+    sql = query.params(leads=[1], pairs=["1:1"]).compile(
+        dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}
+    )
+    async with store.read() as tx:
+        plan = await tx.conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")
+        steps = " ".join(row[-1] for row in plan)
+    # Not the primary key, which walks every member of the server (100 000 on a large one).
+    assert "ix_member_stats_member (member_id=?)" in steps

@@ -188,36 +188,46 @@ class Tx:
     async def load_stats(
         self, keys: Iterable[tuple[int, int]]
     ) -> dict[tuple[int, int], StatsRecord]:
-        return await self._load_pairs(StatsRecord, member_stats, "server_id", "member_id", keys)
+        rows = await self.stats_rows(keys)
+        return {k: StatsRecord.from_mapping(row) for k, row in rows.items()}
 
     async def load_reviews(
         self, keys: Iterable[tuple[int, str]]
     ) -> dict[tuple[int, str], ReviewRecord]:
-        return await self._load_pairs(ReviewRecord, review_states, "member_id", "question_id", keys)
+        rows = await self.review_rows(keys)
+        return {k: ReviewRecord.from_mapping(row) for k, row in rows.items()}
 
-    async def _load_pairs(
-        self,
-        record: type[Record],
-        table: Any,
-        first: str,
-        second: str,
-        keys: Iterable[tuple[Any, Any]],
-    ) -> dict[tuple[Any, Any], Any]:
-        """Records of the rows whose (first, second) key is in `keys`.
+    async def stats_rows(
+        self, keys: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], dict[str, Any]]:
+        """The member_stats rows of (server, member) `keys`, as dicts to change and save back."""
+        return await self._pair_rows(member_stats, ("server_id", "member_id"), 1, keys)
 
-        SQLite scans the whole table for a row-value IN list. Instead, an IN list on the
-        key's first column walks the primary key, and the joined key keeps the exact pairs
-        (a second IN list would make SQLite probe every combination of the two).
+    async def review_rows(
+        self, keys: Iterable[tuple[int, str]]
+    ) -> dict[tuple[int, str], dict[str, Any]]:
+        """The review_states rows of (member, question) `keys`, as dicts to change and save."""
+        return await self._pair_rows(review_states, ("member_id", "question_id"), 0, keys)
+
+    async def _pair_rows(
+        self, table: Table, key: tuple[str, str], lead: int, keys: Iterable[tuple[Any, Any]]
+    ) -> dict[tuple[Any, Any], dict[str, Any]]:
+        """The rows whose `key` columns hold one of the pairs `keys`, by pair.
+
+        SQLite scans the whole table for a row-value IN list, and two IN lists make it probe
+        every combination of the two. Instead, an IN list on the indexed column `key[lead]`
+        walks that member's few rows, and the joined key keeps the exact pairs.
         """
         wanted = set(keys)
         if not wanted:
             return {}
         result = await self.conn.execute(
-            _pairs_query(table, first, second),
-            {"firsts": list({x for x, _ in wanted}), "pairs": [f"{x}:{y}" for x, y in wanted]},
+            _pairs_query(table, key, lead),
+            {"leads": list({k[lead] for k in wanted}), "pairs": [f"{a}:{b}" for a, b in wanted]},
         )
-        found = (record.from_row(row) for row in result)
-        return {(getattr(r, first), getattr(r, second)): r for r in found}
+        names = tuple(result.keys())
+        rows = [dict(zip(names, row, strict=True)) for row in result]
+        return {(row[key[0]], row[key[1]]): row for row in rows}
 
     async def answered_on(
         self, keys: Iterable[tuple[int, int, str, Any]]
@@ -280,12 +290,12 @@ def _upsert(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[st
 
 
 @cache
-def _pairs_query(table: Table, first: str, second: str) -> Any:
-    """Rows whose `first` is in :firsts and whose "first:second" is in :pairs."""
-    a, b = table.c[first], table.c[second]
-    joined = cast(a, String) + ":" + cast(b, String)
+def _pairs_query(table: Table, key: tuple[str, str], lead: int) -> Any:
+    """Rows whose `key[lead]` is in :leads and whose "first:second" key is in :pairs."""
+    first, second = table.c[key[0]], table.c[key[1]]
+    joined = cast(first, String) + ":" + cast(second, String)
     return select(table).where(
-        a.in_(bindparam("firsts", expanding=True)),
+        table.c[key[lead]].in_(bindparam("leads", expanding=True)),
         joined.in_(bindparam("pairs", expanding=True)),
     )
 
