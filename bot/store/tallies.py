@@ -51,7 +51,7 @@ async def tally(tx: Tx, answered: list[dict[str, Any]], graded: list[dict[str, A
         return
     weeks_stmt, counts_stmt = _statements(tx.dialect)
     weeks = sorted({(r["server_id"], week_of(r["local_date"]), r["member_id"]) for r in rows})
-    await tx.conn.execute(
+    await tx.run_many(
         weeks_stmt, [{"server_id": s, "week": w, "member_id": m} for s, w, m in weeks]
     )
     counts: dict[tuple[int, str], list[int]] = {}
@@ -61,7 +61,7 @@ async def tally(tx: Tx, answered: list[dict[str, Any]], graded: list[dict[str, A
         c = counts.setdefault((r["server_id"], r["question_id"]), [0, 0, 0])
         c[1] += 1
         c[2] += r["rating"] >= GOOD
-    await tx.conn.execute(
+    await tx.run_many(
         counts_stmt,
         [
             {"server_id": s, "question_id": q, "answered": a, "graded": g, "good": o}
