@@ -13,8 +13,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.store import sqlite_trips
-
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -54,12 +52,6 @@ def create_engine(url: str, *, schema: str | None = None, synchronous: str = "FU
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
-    @event.listens_for(engine.sync_engine, "do_connect")
-    def _connect(_dialect, _record, _cargs, cparams):  # type: ignore[no-untyped-def]
-        # SQLAlchemy's aiosqlite adapter opens the connection through this callable, with
-        # the arguments it derived from the URL.
-        cparams["async_creator_fn"] = sqlite_trips.connect
-
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         # Let us emit BEGIN ourselves (the driver's implicit BEGIN is deferred and
