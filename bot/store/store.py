@@ -84,6 +84,10 @@ class Store(
     async def upgrade(self) -> None:
         await database.upgrade(self.engine)
 
+    async def close(self) -> None:
+        await self.close_checkpoints()
+        await self.engine.dispose()
+
     async def ping(self) -> bool:
         async with self.engine.connect() as conn:
             await conn.execute(select(1))

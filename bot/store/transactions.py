@@ -63,10 +63,10 @@ class Transactions:
         on_file = self.dialect == "sqlite" and database not in ("", ":memory:")
         self._checkpoints = Checkpoints(engine) if on_file else None
 
-    async def close(self) -> None:
+    async def close_checkpoints(self) -> None:
+        """Let a running checkpoint finish (before the engine closes)."""
         if self._checkpoints is not None:
             await self._checkpoints.close()
-        await self.engine.dispose()
 
     def _committed(self) -> None:
         if self._checkpoints is not None:

@@ -1,20 +1,15 @@
-"""SQLite under the store: one trip to the connection's thread per statement, and the
-write-ahead log checkpointed beside the commits rather than inside one."""
+"""SQLite under the store: the write-ahead log checkpointed beside the commits rather than
+inside one, and the answer path's lookups through their indexes."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
 
-from bot.store import checkpoints, sqlite_trips
-from bot.store.schema import servers
+from bot.store import checkpoints
 from bot.store.store import Store
-
-NOW = datetime(2026, 1, 1, 8)
 
 
 @pytest.fixture
@@ -25,48 +20,6 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
         yield store
     finally:
         await store.close()
-
-
-@pytest.fixture
-def trips(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Each call that crosses to a connection's thread, as it happens."""
-    calls: list[object] = []
-    run = sqlite_trips.Connection.run
-
-    async def counted(self, call):  # type: ignore[no-untyped-def]
-        calls.append(call)
-        return await run(self, call)
-
-    monkeypatch.setattr(sqlite_trips.Connection, "run", counted)
-    return calls
-
-
-async def test_a_statement_and_its_rows_take_one_trip(store: Store, trips: list[object]):
-    for name in ("a", "b", "c"):
-        await store.ensure_server("test", name)
-    async with store.read() as tx:
-        await tx.conn.execute(select(1))  # after the transaction's BEGIN
-        trips.clear()
-        result = await tx.conn.execute(select(servers.c.external_id).order_by(servers.c.id))
-        assert trips and len(trips) == 1
-        assert result.scalars().all() == ["a", "b", "c"]
-
-
-async def test_counts_and_new_ids_come_back_with_the_trip(store: Store):
-    async with store.write() as tx:
-        inserted = await tx.conn.execute(
-            servers.insert().values(platform="test", external_id="x", created_at=NOW)
-        )
-        assert inserted.inserted_primary_key[0] > 0
-        changed = await tx.conn.execute(update(servers).values(default_timezone="UTC"))
-        assert changed.rowcount == 1
-        many = await tx.conn.execute(
-            servers.insert(),
-            [{"platform": "test", "external_id": f"y{i}", "created_at": NOW} for i in range(3)],
-        )
-        assert many.rowcount == 3
-        count = await tx.conn.execute(select(func.count()).select_from(servers))
-        assert count.scalar_one() == 4
 
 
 async def test_commits_leave_checkpoints_to_a_passive_one_beside_them(
