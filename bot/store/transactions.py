@@ -257,7 +257,7 @@ class Tx:
         await tally(self, answer_rows, grade_rows)
 
     async def save_stats(self, rows: list[dict[str, Any]]) -> None:
-        """Upsert whole member_stats rows (every column but the current question)."""
+        """Upsert whole member_stats rows, by (server, member)."""
         await self._save(member_stats, ("server_id", "member_id"), rows)
 
     async def save_reviews(self, rows: list[dict[str, Any]]) -> None:
