@@ -46,6 +46,13 @@ class InlineConnection:
     async def execute(self, statement: Any, parameters: Any = None) -> Any:
         return self.sync.execute(statement, parameters)
 
+    async def exec_driver_sql(self, statement: str, parameters: Any = None) -> Any:
+        return self.sync.exec_driver_sql(statement, parameters)
+
+    @property
+    def dialect(self) -> Any:
+        return self.sync.dialect
+
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
         with self.sync.begin_nested():
@@ -58,7 +65,8 @@ class InlineSQLite:
     def __init__(self, url: URL, synchronous: str):
         file, sync = url.set(drivername="sqlite+pysqlite"), f"synchronous={synchronous}"
         self.reader = _engine(file, sync, "query_only=ON", "busy_timeout=3000")
-        self.writer = _engine(file, sync, "busy_timeout=0")
+        # Checkpoints run beside the commits, not inside one (bot.store.checkpoints).
+        self.writer = _engine(file, sync, "busy_timeout=0", "wal_autocheckpoint=0")
         # A read block's statements share one snapshot: BEGIN straight to the driver.
         event.listen(self.reader, "begin", lambda conn: _raw(conn).execute("BEGIN"))
         self.commit_in_thread = synchronous == "FULL"  # NORMAL does not sync at commit

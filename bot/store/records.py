@@ -25,7 +25,10 @@ class Record:
 
     @classmethod
     def from_row(cls, row: Any) -> Self:
-        values = row._mapping
+        return cls.from_mapping(row._mapping)
+
+    @classmethod
+    def from_mapping(cls, values: Any) -> Self:
         return cls(**{name: values[name] for name in _field_names(cls)})
 
     @classmethod

@@ -190,6 +190,8 @@ member_stats = Table(
         "month_answers",
         "answers_total",
     ),
+    # The answer path loads a batch's rows by member (and forget-me deletes by member).
+    Index("ix_member_stats_member", "member_id", "server_id"),
 )
 
 ONE_OPEN_ROUND = "uq_mock_rounds_one_open"

@@ -85,6 +85,7 @@ class Store(
         await self.close_batches()
         if self.inline is not None:
             await self.inline.close()
+        await self.close_checkpoints()
         await self.engine.dispose()
 
     async def ping(self) -> bool:

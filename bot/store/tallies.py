@@ -8,9 +8,11 @@ takes a member's share back out, so they always agree with the rows they summari
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.schema import answers, grades, practice_weeks, question_stats
 
@@ -25,31 +27,42 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-async def tally(tx: Tx, rows: list[dict[str, Any]], *, graded: bool) -> None:
-    """Count new answers (or grades) into the weekly and per-question tallies."""
-    weeks = sorted({(r["server_id"], week_of(r["local_date"]), r["member_id"]) for r in rows})
-    await tx.conn.execute(
-        tx.insert(practice_weeks).on_conflict_do_nothing(),
-        [{"server_id": s, "week": w, "member_id": m} for s, w, m in weeks],
-    )
-    counts: dict[tuple[int, str], list[int]] = {}
-    for r in rows:
-        c = counts.setdefault((r["server_id"], r["question_id"]), [0, 0, 0])
-        if graded:
-            c[1] += 1
-            c[2] += r["rating"] >= GOOD
-        else:
-            c[0] += 1
-    stmt = tx.insert(question_stats)
-    stmt = stmt.on_conflict_do_update(
+@cache
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The two tally statements, built once per dialect (each batch runs them with its rows)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    weeks = insert(practice_weeks).on_conflict_do_nothing()
+    stmt = insert(question_stats)
+    counts = stmt.on_conflict_do_update(
         index_elements=["server_id", "question_id"],
         set_={
             name: question_stats.c[name] + stmt.excluded[name]
             for name in ("answered", "graded", "good")
         },
     )
-    await tx.conn.execute(
-        stmt,
+    return weeks, counts
+
+
+async def tally(tx: Tx, answered: list[dict[str, Any]], graded: list[dict[str, Any]]) -> None:
+    """Count new answers and grades into the weekly and per-question tallies: one statement
+    per table, however many rows."""
+    rows = answered + graded
+    if not rows:
+        return
+    weeks_stmt, counts_stmt = _statements(tx.dialect)
+    weeks = sorted({(r["server_id"], week_of(r["local_date"]), r["member_id"]) for r in rows})
+    await tx.run_many(
+        weeks_stmt, [{"server_id": s, "week": w, "member_id": m} for s, w, m in weeks]
+    )
+    counts: dict[tuple[int, str], list[int]] = {}
+    for r in answered:
+        counts.setdefault((r["server_id"], r["question_id"]), [0, 0, 0])[0] += 1
+    for r in graded:
+        c = counts.setdefault((r["server_id"], r["question_id"]), [0, 0, 0])
+        c[1] += 1
+        c[2] += r["rating"] >= GOOD
+    await tx.run_many(
+        counts_stmt,
         [
             {"server_id": s, "question_id": q, "answered": a, "graded": g, "good": o}
             for (s, q), (a, g, o) in sorted(counts.items())

@@ -12,13 +12,15 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
-from sqlalchemy import String, cast, select
+from sqlalchemy import String, Table, bindparam, cast, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store.checkpoints import Checkpoints
 from bot.store.inline import InlineConnection, InlineSQLite
 from bot.store.records import Record, ReviewRecord, StatsRecord
 from bot.store.schema import answers, grades, member_stats, review_states
@@ -59,6 +61,18 @@ class Transactions:
         self._writer = engine.execution_options(prepbot_write=True)
         self.dialect = engine.dialect.name
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        database = engine.url.database or ""
+        on_file = self.dialect == "sqlite" and database not in ("", ":memory:")
+        self._checkpoints = Checkpoints(engine) if on_file else None
+
+    async def close_checkpoints(self) -> None:
+        """Let a running checkpoint finish (before the engine closes)."""
+        if self._checkpoints is not None:
+            await self._checkpoints.close()
+
+    def _committed(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.after_commit()
 
     def _unit(self, *, writing: bool) -> _Unit | None:
         """This task's open transaction on this store, if any."""
@@ -93,6 +107,7 @@ class Transactions:
             finally:
                 unit.open = False
                 _units.reset(token)
+        self._committed()
         for callback in unit.after_commit:
             callback()
 
@@ -185,40 +200,46 @@ class Tx:
     async def load_stats(
         self, keys: Iterable[tuple[int, int]]
     ) -> dict[tuple[int, int], StatsRecord]:
-        return await self._load_pairs(StatsRecord, member_stats, "server_id", "member_id", keys)
+        rows = await self.stats_rows(keys)
+        return {k: StatsRecord.from_mapping(row) for k, row in rows.items()}
 
     async def load_reviews(
         self, keys: Iterable[tuple[int, str]]
     ) -> dict[tuple[int, str], ReviewRecord]:
-        return await self._load_pairs(ReviewRecord, review_states, "member_id", "question_id", keys)
+        rows = await self.review_rows(keys)
+        return {k: ReviewRecord.from_mapping(row) for k, row in rows.items()}
 
-    async def _load_pairs(
-        self,
-        record: type[Record],
-        table: Any,
-        first: str,
-        second: str,
-        keys: Iterable[tuple[Any, Any]],
-    ) -> dict[tuple[Any, Any], Any]:
-        """Records of the rows whose (first, second) key is in `keys`.
+    async def stats_rows(
+        self, keys: Iterable[tuple[int, int]]
+    ) -> dict[tuple[int, int], dict[str, Any]]:
+        """The member_stats rows of (server, member) `keys`, as dicts to change and save back."""
+        return await self._pair_rows(member_stats, ("server_id", "member_id"), 1, keys)
 
-        SQLite scans the whole table for a row-value IN list. Instead, an IN list on the
-        key's first column walks the primary key, and the joined key keeps the exact pairs
-        (a second IN list would make SQLite probe every combination of the two).
+    async def review_rows(
+        self, keys: Iterable[tuple[int, str]]
+    ) -> dict[tuple[int, str], dict[str, Any]]:
+        """The review_states rows of (member, question) `keys`, as dicts to change and save."""
+        return await self._pair_rows(review_states, ("member_id", "question_id"), 0, keys)
+
+    async def _pair_rows(
+        self, table: Table, key: tuple[str, str], lead: int, keys: Iterable[tuple[Any, Any]]
+    ) -> dict[tuple[Any, Any], dict[str, Any]]:
+        """The rows whose `key` columns hold one of the pairs `keys`, by pair.
+
+        SQLite scans the whole table for a row-value IN list, and two IN lists make it probe
+        every combination of the two. Instead, an IN list on the indexed column `key[lead]`
+        walks that member's few rows, and the joined key keeps the exact pairs.
         """
         wanted = set(keys)
         if not wanted:
             return {}
-        a, b = table.c[first], table.c[second]
-        joined = cast(a, String) + ":" + cast(b, String)
         result = await self.conn.execute(
-            select(table).where(
-                a.in_({x for x, _ in wanted}),
-                joined.in_([f"{x}:{y}" for x, y in wanted]),
-            )
+            _pairs_query(table, key, lead),
+            {"leads": list({k[lead] for k in wanted}), "pairs": [f"{a}:{b}" for a, b in wanted]},
         )
-        found = (record.from_row(row) for row in result)
-        return {(getattr(r, first), getattr(r, second)): r for r in found}
+        names = tuple(result.keys())
+        rows = [dict(zip(names, row, strict=True)) for row in result]
+        return {(row[key[0]], row[key[1]]): row for row in rows}
 
     async def answered_on(
         self, keys: Iterable[tuple[int, int, str, Any]]
@@ -228,46 +249,100 @@ class Tx:
         if not wanted:
             return set()
         result = await self.conn.execute(
-            select(
-                answers.c.server_id,
-                answers.c.member_id,
-                answers.c.question_id,
-                answers.c.local_date,
-            )
-            .where(answers.c.member_id.in_({m for _, m, _, _ in wanted}))
-            .where(answers.c.local_date.in_({d for _, _, _, d in wanted}))
+            _ANSWERED_ON,
+            {"members": list({m for _, m, _, _ in wanted}), "days": list({d for *_, d in wanted})},
         )
         return {tuple(row) for row in result} & wanted
 
     async def insert_answers(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.conn.execute(answers.insert(), rows)
-            await tally(self, rows, graded=False)
+        await self.insert_activity(rows, [])
 
     async def insert_grades(self, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            await self.conn.execute(grades.insert(), rows)
-            await tally(self, rows, graded=True)
+        await self.insert_activity([], rows)
+
+    async def insert_activity(
+        self, answer_rows: list[dict[str, Any]], grade_rows: list[dict[str, Any]]
+    ) -> None:
+        """Insert answers and grades and count them into the tallies."""
+        for table, rows in ((answers, answer_rows), (grades, grade_rows)):
+            await self.run_many(_insert(self.dialect, table), rows)
+        await tally(self, answer_rows, grade_rows)
 
     async def save_stats(self, rows: list[dict[str, Any]]) -> None:
-        """Upsert whole member_stats rows (every column but the current question)."""
-        if not rows:
-            return
-        stmt = self.insert(member_stats)
-        columns = [c for c in rows[0] if c not in ("server_id", "member_id")]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["server_id", "member_id"],
-            set_={c: stmt.excluded[c] for c in columns},
-        )
-        await self.conn.execute(stmt, rows)
+        """Upsert whole member_stats rows, by (server, member)."""
+        await self._save(member_stats, ("server_id", "member_id"), rows)
 
     async def save_reviews(self, rows: list[dict[str, Any]]) -> None:
+        await self._save(review_states, ("member_id", "question_id"), rows)
+
+    async def _save(self, table: Table, keys: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        """Upsert whole rows by their key: one statement for all of them."""
+        if rows:
+            await self.run_many(_upsert(self.dialect, table, keys, tuple(rows[0])), rows)
+
+    async def run_many(self, statement: Any, rows: list[dict[str, Any]]) -> None:
+        """Run an INSERT (or upsert) once per row, in one executemany. `rows` are dicts with
+        the same columns.
+
+        SQLAlchemy's executemany builds each row's parameters through its compiler, which cost
+        the answer path more than SQLite's work on the rows. Here the statement is compiled
+        once for the dialect, and each row becomes a tuple through the columns' own bind
+        processors (a date to SQLite's text, say): what SQLAlchemy would send, built directly.
+        """
         if not rows:
             return
-        stmt = self.insert(review_states)
-        columns = [c for c in rows[0] if c not in ("member_id", "question_id")]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["member_id", "question_id"],
-            set_={c: stmt.excluded[c] for c in columns},
+        sql, order = _compiled(self.conn.dialect, statement, tuple(rows[0]))
+        await self.conn.exec_driver_sql(
+            sql, [tuple(row[k] if f is None else f(row[k]) for k, f in order) for row in rows]
         )
-        await self.conn.execute(stmt, rows)
+
+
+# The answer path's statements, built once: building and hashing a statement per batch cost
+# more than running it.
+
+
+@cache
+def _insert(dialect: str, table: Table) -> Any:
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+@lru_cache(maxsize=64)  # per engine's dialect: a test run opens many engines
+def _compiled(dialect: Any, statement: Any, columns: tuple[str, ...]) -> tuple[str, list]:
+    """The statement's SQL for `dialect`, and per positional parameter, its column and the
+    processor that turns a Python value into the driver's."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    assert compiled.positiontup is not None, "a positional driver (sqlite3, asyncpg)"
+    order = []
+    for name in compiled.positiontup:
+        bind = compiled.binds[name]
+        order.append((bind.key, bind.type.dialect_impl(dialect).bind_processor(dialect)))
+    return compiled.string, order
+
+
+@cache
+def _upsert(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
+    """INSERT of `columns`, updating every column but `keys` when the key exists."""
+    stmt = _insert(dialect, table)
+    return stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: stmt.excluded[c] for c in columns if c not in keys},
+    )
+
+
+@cache
+def _pairs_query(table: Table, key: tuple[str, str], lead: int) -> Any:
+    """Rows whose `key[lead]` is in :leads and whose "first:second" key is in :pairs."""
+    first, second = table.c[key[0]], table.c[key[1]]
+    joined = cast(first, String) + ":" + cast(second, String)
+    return select(table).where(
+        table.c[key[lead]].in_(bindparam("leads", expanding=True)),
+        joined.in_(bindparam("pairs", expanding=True)),
+    )
+
+
+_ANSWERED_ON = select(
+    answers.c.server_id, answers.c.member_id, answers.c.question_id, answers.c.local_date
+).where(
+    answers.c.member_id.in_(bindparam("members", expanding=True)),
+    answers.c.local_date.in_(bindparam("days", expanding=True)),
+)

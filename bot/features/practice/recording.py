@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -68,12 +68,6 @@ def count_answer(row: dict[str, Any], day: date) -> None:
     row["month_key"] = month
 
 
-def columns(record: Any) -> dict[str, Any]:
-    """A stored record as a mutable dict of its columns (a shallow copy: dataclasses.asdict
-    deep-copies every value, which costs the answer path a third of its time)."""
-    return {f.name: getattr(record, f.name) for f in fields(record)}
-
-
 class Recorder:
     """Queues activities and applies each batch in one transaction (group commit)."""
 
@@ -103,8 +97,8 @@ class Recorder:
     async def _apply(self, batch: list[Activity]) -> list[ActivityResult]:
         """Record answers and grades, their streaks and review schedules, in one transaction."""
         async with self.store.write() as tx:
-            stats = await tx.load_stats((a.server_id, a.member_id) for a in batch)
-            reviews = await tx.load_reviews(
+            stats = await tx.stats_rows((a.server_id, a.member_id) for a in batch)
+            reviews = await tx.review_rows(
                 (a.member_id, a.question.id) for a in batch if a.rating is not None
             )
             answered = await tx.answered_on(
@@ -112,14 +106,13 @@ class Recorder:
             )
             # Days off since the oldest streak in the batch, and ahead (for alive_until).
             since = min(
-                [s.last_day for s in stats.values() if s.last_day is not None]
+                [s["last_day"] for s in stats.values() if s["last_day"] is not None]
                 + [a.day for a in batch]
             )
             off = await days_off_in(tx, ((a.server_id, a.member_id) for a in batch), since)
             work = _Batch(stats, reviews, self.reviewer, answered, off)
             results = [work.add(a) for a in batch]
-            await tx.insert_answers(work.answers)
-            await tx.insert_grades(work.grades)
+            await tx.insert_activity(work.answers, work.grades)
             await tx.save_stats(list(work.stats.values()))
             await tx.save_reviews(list(work.reviews.values()))
         return results
@@ -142,8 +135,7 @@ class _Batch:
         key = (a.server_id, a.member_id)
         row = self.stats.get(key)
         if row is None:
-            found = self.known_stats.get(key)
-            row = self.stats[key] = columns(found) if found is not None else new_stats(key)
+            row = self.stats[key] = self.known_stats.get(key) or new_stats(key)
         previous = StreakState(
             row["current_streak"], row["longest_streak"], row["freezes"], row["last_day"]
         )
@@ -192,8 +184,8 @@ class _Batch:
         assert a.rating is not None
         rkey = (a.member_id, a.question.id)
         previous = self.reviews.get(rkey)
-        if previous is None and rkey in self.known_reviews:
-            previous = columns(self.known_reviews[rkey])
+        if previous is None:
+            previous = self.known_reviews.get(rkey)
         result = self.reviewer.review(previous["card"] if previous else None, a.rating, a.now)
         self.reviews[rkey] = {
             "member_id": a.member_id,
