@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
+from bot.store import rank_counts
 from bot.store.records import Record, StatsRecord
 from bot.store.schema import (
     days_off,
@@ -212,6 +213,7 @@ class Rhythm(Transactions):
     async def set_alive_until(self, rows: list[tuple[int, int, date | None]]) -> None:
         """Write recomputed `alive_until` values: (server, member, day)."""
         async with self.write() as tx:
+            before = await tx.load_stats((s, m) for s, m, _ in rows)
             for server_id, member_id, day in rows:
                 await tx.conn.execute(
                     update(member_stats)
@@ -221,6 +223,12 @@ class Rhythm(Transactions):
                     )
                     .values(alive_until=day)
                 )
+            after = [
+                {**rank_counts.counted(before[(s, m)]), "alive_until": day}
+                for s, m, day in rows
+                if (s, m) in before
+            ]
+            await rank_counts.keep(tx, before, after)
 
     # Reminders --------------------------------------------------------------------------------
 

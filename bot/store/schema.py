@@ -484,3 +484,6 @@ dashboard_sessions = Table(
     Column("csrf", String(64), nullable=False),  # the token every form of the session carries
     Index("ix_dashboard_sessions_member", "member_id"),
 )
+
+# The rank counts (bot/store/rank_tables.py) are declared on this metadata too.
+from bot.store import rank_tables  # noqa: E402, F401

@@ -8,7 +8,7 @@ and `write()` join it without anyone passing a connection around.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store import rank_counts
 from bot.store.records import Record, ReviewRecord, StatsRecord
 from bot.store.schema import answers, grades, member_stats, review_states
 from bot.store.tallies import tally
@@ -236,10 +237,17 @@ class Tx:
             await self.conn.execute(grades.insert(), rows)
             await tally(self, rows, graded=True)
 
-    async def save_stats(self, rows: list[dict[str, Any]]) -> None:
-        """Upsert whole member_stats rows (every column but the current question)."""
+    async def save_stats(
+        self,
+        rows: list[dict[str, Any]],
+        before: Mapping[tuple[int, int], StatsRecord] | None = None,
+    ) -> None:
+        """Upsert whole member_stats rows (every column but the current question), and move
+        the rank counts from the rows as they were (`before`, read here if not given)."""
         if not rows:
             return
+        if before is None:
+            before = await self.load_stats((r["server_id"], r["member_id"]) for r in rows)
         stmt = self.insert(member_stats)
         columns = [c for c in rows[0] if c not in ("server_id", "member_id")]
         stmt = stmt.on_conflict_do_update(
@@ -247,6 +255,7 @@ class Tx:
             set_={c: stmt.excluded[c] for c in columns},
         )
         await self.conn.execute(stmt, rows)
+        await rank_counts.keep(self, before, rows)
 
     async def save_reviews(self, rows: list[dict[str, Any]]) -> None:
         if not rows:

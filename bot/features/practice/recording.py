@@ -122,7 +122,7 @@ class Recorder:
             results = [work.add(a) for a in batch]
             await tx.insert_answers(work.answers)
             await tx.insert_grades(work.grades)
-            await tx.save_stats(list(work.stats.values()))
+            await tx.save_stats(list(work.stats.values()), before=stats)
             await tx.save_reviews(list(work.reviews.values()))
         return results
 
