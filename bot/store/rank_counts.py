@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
+from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BindParameter, Table, delete, func, literal, select, union_all
+from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.store.rank_tables import live_counts, score_counts, season_answers, tie_counts
 from bot.store.schema import answers, member_stats
@@ -20,7 +23,7 @@ from bot.store.schema import answers, member_stats
 if TYPE_CHECKING:
     from bot.store.transactions import Tx
 
-BOARDS = ("week", "month", "all")
+# The member_stats columns the counts depend on, in this order (a row as a tuple).
 COUNTED = (
     "server_id",
     "member_id",
@@ -32,90 +35,85 @@ COUNTED = (
     "month_key",
     "month_answers",
 )
-Moves = dict[Table, Counter]
+_of_record, _of_mapping = attrgetter(*COUNTED), itemgetter(*COUNTED)
+TABLES = (score_counts, live_counts, tie_counts)
+SCORES, LIVE, TIES = range(3)  # a move's table, as an index into TABLES
 
 
-def board_score(row: Any, board: str) -> tuple[str, int]:
-    """A stats row's (period key, score) on a board."""
-    if board == "week":
-        return row.week_key, row.week_answers
-    if board == "month":
-        return row.month_key, row.month_answers
-    return "", row.answers_total
+def counted(row: Any) -> tuple:
+    """The counted columns of a stats row (a record or a dict), as a tuple."""
+    return _of_mapping(row) if isinstance(row, dict) else _of_record(row)
 
 
-def _entries(row: Mapping[str, Any]) -> Iterator[tuple[Table, tuple]]:
-    """The counts one member_stats row is in: table and key."""
-    server, alive, streak = row["server_id"], row["alive_until"], row["current_streak"]
+def _entries(row: tuple) -> list[tuple]:
+    """The counts one member_stats row is in, as (table index, *key)."""
+    server, _, streak, alive, total, week, in_week, month, in_month = row
     scores = [
-        ("week", row["week_key"], row["week_answers"]),
-        ("month", row["month_key"], row["month_answers"]),
-        ("all", "", row["answers_total"]),
+        board
+        for board in (("week", week, in_week), ("month", month, in_month), ("all", "", total))
+        if board[2] > 0
     ]
-    scores = [s for s in scores if s[2] > 0]
-    for board, key, score in scores:
-        yield score_counts, (server, board, key, score)
+    found = [(SCORES, server, *board) for board in scores]
     if alive is None:
-        return
+        return found
     if streak > 0:
-        yield live_counts, (server, "streak", "", alive, streak)
-    for board, key, score in scores:
-        yield live_counts, (server, board, key, alive, score)
-        yield tie_counts, (server, board, key, streak, alive, score)
+        found.append((LIVE, server, "streak", "", alive, streak))
+    for name, key, score in scores:
+        found.append((LIVE, server, name, key, alive, score))
+        found.append((TIES, server, name, key, streak, alive, score))
+    return found
 
 
-def counted(row: Any) -> Mapping[str, Any]:
-    """The columns of a stats row (a record or a mapping) that the counts depend on."""
-    return row if isinstance(row, Mapping) else {name: getattr(row, name) for name in COUNTED}
-
-
-def _season_gains(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[tuple]:
+def _season_gains(old: tuple | None, new: tuple) -> list[tuple]:
     """Answers newly counted between two rows of a member, by season: (key, number).
 
     The month counter starts again at a new month, so answers counted before the change (in
     the same batch) belong to the month before.
     """
-    gained = new["answers_total"] - (old["answers_total"] if old else 0)
-    if gained <= 0 or not new["month_key"]:
+    server, member, *_, total, _, _, month, in_month = new
+    gained = total - (old[4] if old else 0)
+    if gained <= 0 or not month:
         return []
-    same = old is not None and old["month_key"] == new["month_key"]
-    this = new["month_answers"] - (old["month_answers"] if same else 0)
-    who = (new["server_id"], new["member_id"])
-    gains = [((who[0], new["month_key"], who[1]), this)] if this > 0 else []
-    if gained > this and old is not None and old["month_key"] and not same:
-        gains.append(((who[0], old["month_key"], who[1]), gained - this))
+    same = old is not None and old[7] == month
+    this = in_month - (old[8] if same else 0)
+    gains = [((server, month, member), this)] if this > 0 else []
+    if gained > this and old is not None and old[7] and not same:
+        gains.append(((server, old[7], member), gained - this))
     return gains
 
 
 async def keep(tx: Tx, before: Mapping[tuple[int, int], Any], after: Iterable[Any]) -> None:
     """Move the counts of each member from their `before` row (absent: new) to `after`."""
-    moves: Moves = {table: Counter() for table in (score_counts, live_counts, tie_counts)}
+    outs: list[tuple] = []
+    ins: list[tuple] = []
     gains: Counter = Counter()
     for row in after:
         new = counted(row)
-        found = before.get((new["server_id"], new["member_id"]))
+        found = before.get((new[0], new[1]))
         old = counted(found) if found is not None else None
+        if old == new:
+            continue  # a grade, say, moves no count
         if old is not None:
-            for table, key in _entries(old):
-                moves[table][key] -= 1
-        for table, key in _entries(new):
-            moves[table][key] += 1
+            outs += _entries(old)
+        ins += _entries(new)
         for key, number in _season_gains(old, new):
             gains[key] += number
-    await _count_seasons(tx, gains, moves[score_counts])
-    for table, counter in moves.items():
-        await _write(tx, table, counter)
+    moves = Counter(ins)
+    moves.subtract(Counter(outs))
+    await _count_seasons(tx, gains, moves)
+    await _write(tx, moves)
 
 
-async def _count_seasons(tx: Tx, gains: Counter, scores: Counter) -> None:
+async def _count_seasons(tx: Tx, gains: Counter, moves: Counter) -> None:
     """Add season answers; move the season's score counts from each old total to the new."""
     if not gains:
         return
+    per = season_answers.c
     stmt = tx.insert(season_answers)
     stmt = stmt.on_conflict_do_update(
         index_elements=["server_id", "season", "member_id"],
-        set_={"answers": season_answers.c.answers + stmt.excluded.answers},
-    ).returning(*season_answers.c)
+        set_={"answers": per.answers + stmt.excluded.answers},
+    ).returning(per.server_id, per.season, per.member_id, per.answers)
     rows = [
         {"server_id": s, "season": season, "member_id": m, "answers": n}
         for (s, season, m), n in sorted(gains.items())
@@ -123,47 +121,47 @@ async def _count_seasons(tx: Tx, gains: Counter, scores: Counter) -> None:
     for server, season, member, total in await tx.conn.execute(stmt, rows):
         was = total - gains[(server, season, member)]
         if was > 0:
-            scores[(server, "season", season, was)] -= 1
-        scores[(server, "season", season, total)] += 1
+            moves[(SCORES, server, "season", season, was)] -= 1
+        moves[(SCORES, server, "season", season, total)] += 1
 
 
-async def _write(tx: Tx, table: Table, counter: Counter) -> None:
-    """Add netted moves to a count table (sorted, so concurrent writers lock in one order)."""
+@cache
+def _adding(dialect: str, table: Table) -> Any:
+    """An upsert adding `members` to a count row (built once per dialect and table)."""
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
     keys = [c.name for c in table.primary_key.columns]
-    rows = [
-        {**dict(zip(keys, key, strict=True)), "members": n}
-        for key, n in sorted(counter.items())
-        if n
-    ]
-    if not rows:
-        return
-    stmt = tx.insert(table)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=keys, set_={"members": table.c.members + stmt.excluded.members}
     )
-    await tx.conn.execute(stmt, rows)
+
+
+async def _write(tx: Tx, moves: Mapping[tuple, int]) -> None:
+    """Add netted moves to the count tables: one upsert each, its rows sorted so that
+    concurrent writers lock them in one order."""
+    by_table: list[list[tuple]] = [[] for _ in TABLES]
+    for key, n in moves.items():
+        if n:
+            by_table[key[0]].append((*key[1:], n))
+    for table, found in zip(TABLES, by_table, strict=True):
+        if found:
+            found.sort()
+            names = [c.name for c in table.c]  # the key, then `members`
+            rows = [dict(zip(names, row, strict=True)) for row in found]
+            await tx.conn.execute(_adding(tx.dialect, table), rows)
 
 
 async def forget(tx: Tx, member_id: int) -> None:
     """Count a member out of every board (before their rows are deleted)."""
-    stats = await tx.conn.execute(
-        select(*(member_stats.c[name] for name in COUNTED)).where(
-            member_stats.c.member_id == member_id
-        )
-    )
-    moves: Moves = {table: Counter() for table in (score_counts, live_counts, tie_counts)}
-    for row in stats:
-        for table, key in _entries(row._mapping):
-            moves[table][key] -= 1
-    seasons = await tx.conn.execute(
-        select(season_answers).where(season_answers.c.member_id == member_id)
-    )
-    for server, season, _, total in seasons:
+    moves: Counter = Counter()
+    stats = select(*(member_stats.c[name] for name in COUNTED))
+    for row in await tx.conn.execute(stats.where(member_stats.c.member_id == member_id)):
+        moves.subtract(Counter(_entries(tuple(row))))
+    mine = season_answers.c.member_id == member_id
+    for server, season, _, total in await tx.conn.execute(select(season_answers).where(mine)):
         if total > 0:
-            moves[score_counts][(server, "season", season, total)] -= 1
-    await tx.conn.execute(delete(season_answers).where(season_answers.c.member_id == member_id))
-    for table, counter in moves.items():
-        await _write(tx, table, counter)
+            moves[(SCORES, server, "season", season, total)] -= 1
+    await tx.conn.execute(delete(season_answers).where(mine))
+    await _write(tx, moves)
 
 
 def month_of(tx: Tx, day: Any) -> Any:

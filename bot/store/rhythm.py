@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -224,9 +224,7 @@ class Rhythm(Transactions):
                     .values(alive_until=day)
                 )
             after = [
-                {**rank_counts.counted(before[(s, m)]), "alive_until": day}
-                for s, m, day in rows
-                if (s, m) in before
+                replace(before[(s, m)], alive_until=day) for s, m, day in rows if (s, m) in before
             ]
             await rank_counts.keep(tx, before, after)
 
