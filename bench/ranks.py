@@ -31,6 +31,7 @@ from bot.engine.streaks import month_key, week_key
 from bot.store import rank_counts
 from bot.store.schema import answers, member_stats, members
 from bot.store.store import Store
+from bot.store.transactions import Tx
 
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 TODAY = date(2026, 3, 18)
@@ -271,6 +272,50 @@ async def measure(store: Store, server_id: int, n: int, samples: int) -> list[tu
     return lines
 
 
+def next_day(row: Any) -> dict[str, Any]:
+    """A member's stats row after answering one question today (the day after `TODAY`)."""
+    new = {name: getattr(row, name) for name in row.__slots__}
+    day = TODAY + timedelta(days=1)
+    if row.last_day != day:
+        running = row.alive_until is not None and row.alive_until >= day
+        new["current_streak"] = row.current_streak + 1 if running else 1
+        new["last_day"], new["alive_until"] = day, day + timedelta(days=1)
+    new["answers_total"] += 1
+    new["week_answers"] = row.week_answers + 1 if row.week_key == week_key(day) else 1
+    new["week_key"] = week_key(day)
+    new["month_answers"] = row.month_answers + 1 if row.month_key == month_key(day) else 1
+    new["month_key"] = month_key(day)
+    return new
+
+
+async def write_cost(store: Store, server_id: int, n: int, size: int) -> tuple[float, float]:
+    """Median ms to save the stats rows of `size` random members answering, with the rank
+    counts moved (ours) and without (the baseline: the stats rows alone), alternating; each
+    batch in a transaction rolled back, so every one starts from the same counts."""
+    rng = random.Random(3)
+    keep, times = rank_counts.keep, {True: [], False: []}
+
+    async def nothing(*_: Any) -> None:
+        return None
+
+    try:
+        for _ in range(15):
+            people = [(server_id, m) for m in rng.sample(range(1, n + 1), size)]
+            for counted in (True, False):
+                rank_counts.keep = keep if counted else nothing
+                async with store.engine.connect() as conn:
+                    tx = Tx(conn, store.dialect)
+                    before = await tx.load_stats(people)
+                    after = [next_day(row) for row in before.values()]
+                    began = time.perf_counter()
+                    await tx.save_stats(after, before=before)
+                    times[counted].append((time.perf_counter() - began) * 1000)
+                    await conn.rollback()
+    finally:
+        rank_counts.keep = keep
+    return statistics.median(times[True]), statistics.median(times[False])
+
+
 async def run(backend: str, n: int, samples: int, tmp: Path) -> list[tuple]:
     schema = None
     if backend == "sqlite":
@@ -286,7 +331,14 @@ async def run(backend: str, n: int, samples: int, tmp: Path) -> list[tuple]:
     try:
         await store.upgrade()
         server_id = await fill(store, n)
-        return await measure(store, server_id, n, samples)
+        lines = await measure(store, server_id, n, samples)
+        for size in (32, 256):
+            ours, plain = await write_cost(store, server_id, n, size)
+            print(
+                f"  saving the stats of {size} members answering: {ours:.1f} ms with the rank "
+                f"counts, {plain:.1f} ms without ({(ours - plain) * 1000 / size:.0f} µs a member)"
+            )
+        return lines
     finally:
         await store.close()
         if schema:

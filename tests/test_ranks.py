@@ -282,3 +282,21 @@ async def test_the_migration_fills_the_counts_from_what_is_stored(store: Store):
         await conn.run_sync(lambda sync: command.downgrade(database._alembic_config(sync), "0012"))
     await store.upgrade()
     assert await stored_counts(store) == kept
+
+
+async def test_db_check_finds_and_repairs_drifted_rank_counts(store: Store):
+    from sqlalchemy import delete, update
+
+    server_id = (await store.ensure_server("test", "s")).id
+    people = [(await store.ensure_member("test", f"u{i}", f"U{i}")).id for i in range(3)]
+    await record(store, *(answer(server_id, m, date(2026, 11, 30)) for m in people))
+    assert await rank_counts.check(store) == []
+    async with store.write() as tx:
+        await tx.conn.execute(update(tie_counts).values(members=tie_counts.c.members + 1))
+        await tx.conn.execute(delete(season_answers).where(season_answers.c.member_id == people[0]))
+    found = await rank_counts.check(store)
+    assert any(line.startswith("tie_counts") for line in found)
+    assert any(line.startswith("season_answers") for line in found)
+    assert await rank_counts.check(store, repair=True)
+    assert await rank_counts.check(store) == []
+    assert await store.season_rank(server_id, people[0], *season_days("2026-11")) == 1

@@ -171,10 +171,8 @@ def month_of(tx: Tx, day: Any) -> Any:
     return func.strftime("%Y-%m", day)
 
 
-async def rebuild(tx: Tx) -> None:
-    """Recount every rank count from member_stats and the answers."""
-    for table in (score_counts, live_counts, tie_counts, season_answers):
-        await tx.conn.execute(delete(table))
+def _season_recount(tx: Tx) -> Any:
+    """Answers per server, season and member, one per question per day, from the answers."""
     counted = (
         select(
             answers.c.server_id, answers.c.member_id, answers.c.question_id, answers.c.local_date
@@ -183,16 +181,39 @@ async def rebuild(tx: Tx) -> None:
         .subquery()
     )
     season = month_of(tx, counted.c.local_date)
-    await tx.conn.execute(
-        season_answers.insert().from_select(
-            ["server_id", "season", "member_id", "answers"],
-            select(counted.c.server_id, season, counted.c.member_id, func.count()).group_by(
-                counted.c.server_id, season, counted.c.member_id
-            ),
-        )
+    return select(counted.c.server_id, season, counted.c.member_id, func.count()).group_by(
+        counted.c.server_id, season, counted.c.member_id
     )
+
+
+async def rebuild(tx: Tx) -> None:
+    """Recount every rank count from member_stats and the answers."""
+    for table in (score_counts, live_counts, tie_counts, season_answers):
+        await tx.conn.execute(delete(table))
+    names = [c.name for c in season_answers.c]
+    await tx.conn.execute(season_answers.insert().from_select(names, _season_recount(tx)))
     for table, query in _recounts():
         await tx.conn.execute(table.insert().from_select([c.name for c in table.c], query))
+
+
+async def check(store: Any, *, repair: bool = False) -> list[str]:
+    """`prepbot db check`: each rank count that differs from a recount, as a line; with
+    `repair`, everything is recounted (season counts from the answers, the rest from
+    member_stats and the season counts)."""
+    lines = []
+    async with store.read() as tx:
+        for table, query in ((season_answers, _season_recount(tx)), *_recounts()):
+            recounted = {tuple(r[:-1]): r[-1] for r in await tx.conn.execute(query)}
+            stored = {tuple(r[:-1]): r[-1] for r in await tx.conn.execute(select(table))}
+            for key in sorted(recounted.keys() | stored.keys(), key=str):
+                if stored.get(key, 0) != recounted.get(key, 0):
+                    lines.append(
+                        f"{table.name} {key}: {stored.get(key, 0)} != {recounted.get(key, 0)}"
+                    )
+    if repair and lines:
+        async with store.write() as tx:
+            await rebuild(tx)
+    return lines
 
 
 def _grouped(board: str, key: Any, *columns: Any, where: Any) -> Any:

@@ -12,7 +12,6 @@ from datetime import date
 from typing import Any
 
 from bot.engine.streaks import StreakState, alive_until, month_key, record_day, week_key
-from bot.store.rank_counts import rebuild
 from bot.store.store import Store
 
 COMPARED = (
@@ -80,6 +79,4 @@ async def check(store: Store, *, repair: bool = False) -> list[Difference]:
     if repair and fixed:
         async with store.write() as tx:
             await tx.save_stats(fixed)
-            # The stored rows were wrong, so the counts moved from them are too: recount.
-            await rebuild(tx)
     return differences
