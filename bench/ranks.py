@@ -358,8 +358,8 @@ async def main() -> None:
             print(f"{backend}, {args.members:,} members in one server:")
             lines = await run(backend, args.members, args.samples, Path(tmp))
             print(
-                f"  {'board':<16} {'top-10 p50/p99 ms':>18} {'baseline':>16} {'ratio':>6}"
-                f" {'rank p50/p99 ms':>18} {'baseline':>16} {'ratio':>6}"
+                f"  {'board':<16} {'top-10 p50/p99 ms':>16} {'baseline':>16} {'faster':>11}"
+                f" {'rank p50/p99 ms':>16} {'baseline':>16} {'faster':>11}"
             )
             for board, top, plain_top_, rank, plain_rank_ in lines:
                 print(f"  {board:<16}" + figures(top, plain_top_) + figures(rank, plain_rank_))

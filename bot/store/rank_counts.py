@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from functools import cache
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
@@ -126,13 +127,20 @@ async def _count_seasons(tx: Tx, gains: Counter, moves: Counter) -> None:
 
 
 @cache
-def _adding(dialect: str, table: Table) -> Any:
-    """An upsert adding `members` to a count row (built once per dialect and table)."""
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(table)
+def _adding(dialect: Any, table: Table) -> str:
+    """An upsert adding `members` to a count row, compiled once per dialect and table.
+
+    Its rows go to the driver as plain tuples in column order: a batch moves thousands of
+    counts, and binding each through SQLAlchemy costs more than writing it.
+    """
+    stmt = (postgresql if dialect.name == "postgresql" else sqlite).insert(table)
     keys = [c.name for c in table.primary_key.columns]
-    return stmt.on_conflict_do_update(
+    stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={"members": table.c.members + stmt.excluded.members}
     )
+    compiled = stmt.compile(dialect=dialect)
+    assert list(compiled.positiontup or []) == [c.name for c in table.c]
+    return str(compiled)
 
 
 async def _write(tx: Tx, moves: Mapping[tuple, int]) -> None:
@@ -142,12 +150,17 @@ async def _write(tx: Tx, moves: Mapping[tuple, int]) -> None:
     for key, n in moves.items():
         if n:
             by_table[key[0]].append((*key[1:], n))
+    dialect = tx.conn.dialect
     for table, found in zip(TABLES, by_table, strict=True):
         if found:
             found.sort()
-            names = [c.name for c in table.c]  # the key, then `members`
-            rows = [dict(zip(names, row, strict=True)) for row in found]
-            await tx.conn.execute(_adding(tx.dialect, table), rows)
+            if dialect.name == "sqlite":  # dates as SQLAlchemy stores them there: ISO text
+                found = [tuple(_iso(v) for v in row) for row in found]
+            await tx.conn.exec_driver_sql(_adding(dialect, table), found)
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 async def forget(tx: Tx, member_id: int) -> None:

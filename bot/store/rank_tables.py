@@ -14,6 +14,9 @@ from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table
 
 from bot.store.schema import metadata
 
+# In SQLite the counts are stored in their key's own B-tree (WITHOUT ROWID): an upsert
+# writes one tree rather than a table and its key's index.
+
 
 def _counted(*between: Column) -> list[Column]:
     """A count's key (server, board, period, `between`, score) and its number of members."""
@@ -28,13 +31,16 @@ def _counted(*between: Column) -> list[Column]:
 
 
 # Every member with a score in the period.
-score_counts = Table("score_counts", metadata, *_counted())
+score_counts = Table("score_counts", metadata, *_counted(), sqlite_with_rowid=False)
 
 # Members with a streak, by the last day it is kept without new activity (`alive_until`):
 # on a given day the running ones are those whose day is today or later. No write happens
 # when a streak lapses; a read just stops counting it.
 live_counts = Table(
-    "live_counts", metadata, *_counted(Column("alive_until", Date, primary_key=True))
+    "live_counts",
+    metadata,
+    *_counted(Column("alive_until", Date, primary_key=True)),
+    sqlite_with_rowid=False,
 )
 
 # The same per streak length: members ahead of one with the same streak.
@@ -45,6 +51,7 @@ tie_counts = Table(
         Column("streak", Integer, primary_key=True),
         Column("alive_until", Date, primary_key=True),
     ),
+    sqlite_with_rowid=False,
 )
 
 # Answers per member and season (YYYY-MM of the local day; one per question per day, as the
@@ -56,6 +63,7 @@ season_answers = Table(
     Column("season", String(7), primary_key=True),
     Column("member_id", ForeignKey("members.id", ondelete="CASCADE"), primary_key=True),
     Column("answers", Integer, nullable=False),
+    sqlite_with_rowid=False,
 )
 # The board's order (most answers first, ties by member id) as it is read, a few rows a time.
 Index(

@@ -76,14 +76,19 @@ def _backfill() -> None:
 
 
 def upgrade() -> None:
-    op.create_table("score_counts", *_counted())
-    op.create_table("live_counts", *_counted(sa.Column("alive_until", sa.Date(), primary_key=True)))
+    op.create_table("score_counts", *_counted(), sqlite_with_rowid=False)
+    op.create_table(
+        "live_counts",
+        *_counted(sa.Column("alive_until", sa.Date(), primary_key=True)),
+        sqlite_with_rowid=False,
+    )
     op.create_table(
         "tie_counts",
         *_counted(
             sa.Column("streak", sa.Integer(), primary_key=True),
             sa.Column("alive_until", sa.Date(), primary_key=True),
         ),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "season_answers",
@@ -101,6 +106,7 @@ def upgrade() -> None:
             primary_key=True,
         ),
         sa.Column("answers", sa.Integer(), nullable=False),
+        sqlite_with_rowid=False,
     )
     op.create_index(
         "ix_season_answers_board",
