@@ -74,7 +74,11 @@ def _leaderboard_place(board: str) -> Any:
 
 
 def _top(board: str, *, running: bool) -> Any:
-    """The top of a board: running streaks (longest first), or the others by score."""
+    """The top of a board: running streaks (longest first), or the others by score.
+
+    Ordered and cut in the index alone first, then joined to the members: a crowded streak
+    is sorted without reading its rows.
+    """
     s = member_stats.c
     score = _score(board).label("period_answers")
     if running:
@@ -83,12 +87,24 @@ def _top(board: str, *, running: bool) -> Any:
     else:
         where = ((s.alive_until < TODAY) | s.alive_until.is_(None), score > 0)
         order = (score.desc(), s.member_id)
-    return (
-        select(s.member_id, members.c.display_name, members.c.external_id, s.current_streak, score)
-        .join(members, members.c.id == s.member_id)
+    top = (
+        select(s.member_id, s.current_streak, score)
         .where(s.server_id == SERVER, *where)
         .order_by(*order)
         .limit(bindparam("limit"))
+        .subquery()
+    )
+    ordered = (top.c.current_streak.desc(),) if running else ()
+    return (
+        select(
+            top.c.member_id,
+            members.c.display_name,
+            members.c.external_id,
+            top.c.current_streak,
+            top.c.period_answers,
+        )
+        .join(members, members.c.id == top.c.member_id)
+        .order_by(*ordered, top.c.period_answers.desc(), top.c.member_id)
     )
 
 

@@ -178,7 +178,8 @@ member_stats = Table(
     Column("current_post_id", Integer),
     Column("updated_at", DateTime, nullable=False),
     Column("current_hints", Integer, nullable=False, server_default="0"),
-    # Covers leaderboard ranking: streak order, liveness and every period's answer count.
+    # Covers the top of the leaderboard: streak order, liveness, every period's answer count
+    # and the member (ties), so that ordering a crowded streak reads no table row.
     Index(
         "ix_member_stats_rank",
         "server_id",
@@ -189,6 +190,7 @@ member_stats = Table(
         "month_key",
         "month_answers",
         "answers_total",
+        "member_id",
     ),
 )
 

@@ -1,5 +1,6 @@
 """Rank counts: members per score of each board, and answers per member and season, so that
-a rank sums a few counts instead of counting members (filled from member_stats and answers)
+a rank sums a few counts instead of counting members (filled from member_stats and answers);
+the leaderboard's index on member_stats covers the member too
 
 Revision ID: 0013
 Revises: 0012
@@ -19,6 +20,16 @@ MONTH_OF = {
     "sqlite": "strftime('%Y-%m', local_date)",
     "postgresql": "to_char(local_date, 'YYYY-MM')",
 }
+RANK_INDEX = [
+    "server_id",
+    "current_streak",
+    "alive_until",
+    "week_key",
+    "week_answers",
+    "month_key",
+    "month_answers",
+    "answers_total",
+]
 # Each board's period key and score in member_stats.
 BOARDS = (
     ("week", "week_key", "week_answers"),
@@ -114,9 +125,13 @@ def upgrade() -> None:
         ["server_id", "season", sa.text("answers DESC"), "member_id"],
     )
     _backfill()
+    op.drop_index("ix_member_stats_rank", table_name="member_stats")
+    op.create_index("ix_member_stats_rank", "member_stats", [*RANK_INDEX, "member_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_member_stats_rank", table_name="member_stats")
+    op.create_index("ix_member_stats_rank", "member_stats", RANK_INDEX)
     op.drop_index("ix_season_answers_board", table_name="season_answers")
     for table in ("season_answers", "tie_counts", "live_counts", "score_counts"):
         op.drop_table(table)
