@@ -26,6 +26,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/answers.py
+	$(BIN)/python bench/ranks.py
 	$(BIN)/python bench/posts.py
 	$(BIN)/python bench/pictures.py
 	$(BIN)/python bench/dashboard.py

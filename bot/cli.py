@@ -343,6 +343,7 @@ def _db_upgrade(settings: Settings) -> int:
 
 def _db_check(repair: bool) -> int:
     from bot.features.practice.recount import check
+    from bot.store import rank_counts
     from bot.store.store import Store
     from bot.store.tallies import recount
 
@@ -350,13 +351,18 @@ def _db_check(repair: bool) -> int:
         store = Store.from_url(_settings().database_url)
         try:
             await store.upgrade()
-            return await check(store, repair=repair) + await recount(store, repair=repair)
+            # Rank counts last: repaired counters move them, and a recount then follows.
+            return (
+                await check(store, repair=repair)
+                + await recount(store, repair=repair)
+                + await rank_counts.check(store, repair=repair)
+            )
         finally:
             await store.close()
 
     differences = asyncio.run(go())
     for d in differences:
-        if isinstance(d, str):  # the dashboard's weekly and per-question tallies
+        if isinstance(d, str):  # the dashboard's tallies and the rank counts
             print(d)
             continue
         print(f"server {d.server_id} member {d.member_id}: {d.column} {d.stored} != {d.recomputed}")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from bot.store import rank_counts
 from bot.store.places import Places
 from bot.store.schema import (
     answers,
@@ -112,6 +113,7 @@ class MemberData(Places):  # forgetting a member drops them from the member cach
             )
             platform, external_id = member.one()
             await untally(tx, member_id)
+            await rank_counts.forget(tx, member_id)
             for table in OWNED:
                 result = await tx.conn.execute(delete(table).where(table.c.member_id == member_id))
                 removed[table.name] = result.rowcount or 0

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, or_, select, update
 
+from bot.store import rank_counts
 from bot.store.records import Record, StatsRecord
 from bot.store.schema import (
     days_off,
@@ -211,6 +212,7 @@ class Rhythm(Transactions):
     async def set_alive_until(self, rows: list[tuple[int, int, date | None]]) -> None:
         """Write recomputed `alive_until` values: (server, member, day)."""
         async with self.write() as tx:
+            before = await tx.load_stats((s, m) for s, m, _ in rows)
             for server_id, member_id, day in rows:
                 await tx.conn.execute(
                     update(member_stats)
@@ -220,6 +222,10 @@ class Rhythm(Transactions):
                     )
                     .values(alive_until=day)
                 )
+            after = [
+                replace(before[(s, m)], alive_until=day) for s, m, day in rows if (s, m) in before
+            ]
+            await rank_counts.keep(tx, before, after)
 
     # Reminders --------------------------------------------------------------------------------
 

@@ -178,7 +178,8 @@ member_stats = Table(
     Column("current_post_id", Integer),
     Column("updated_at", DateTime, nullable=False),
     Column("current_hints", Integer, nullable=False, server_default="0"),
-    # Covers leaderboard ranking: streak order, liveness and every period's answer count.
+    # Covers the top of the leaderboard: streak order, liveness, every period's answer count
+    # and the member (ties), so that ordering a crowded streak reads no table row.
     Index(
         "ix_member_stats_rank",
         "server_id",
@@ -189,6 +190,7 @@ member_stats = Table(
         "month_key",
         "month_answers",
         "answers_total",
+        "member_id",
     ),
     # The answer path loads a batch's rows by member (and forget-me deletes by member).
     Index("ix_member_stats_member", "member_id", "server_id"),
@@ -486,3 +488,6 @@ dashboard_sessions = Table(
     Column("csrf", String(64), nullable=False),  # the token every form of the session carries
     Index("ix_dashboard_sessions_member", "member_id"),
 )
+
+# The rank counts (bot/store/rank_tables.py) are declared on this metadata too.
+from bot.store import rank_tables  # noqa: E402, F401

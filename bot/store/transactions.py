@@ -8,7 +8,7 @@ and `write()` join it without anyone passing a connection around.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.store import rank_counts
 from bot.store.checkpoints import Checkpoints
 from bot.store.inline import InlineConnection, InlineSQLite
 from bot.store.records import Record, ReviewRecord, StatsRecord
@@ -268,9 +269,19 @@ class Tx:
             await self.run_many(_insert(self.dialect, table), rows)
         await tally(self, answer_rows, grade_rows)
 
-    async def save_stats(self, rows: list[dict[str, Any]]) -> None:
-        """Upsert whole member_stats rows, by (server, member)."""
+    async def save_stats(
+        self,
+        rows: list[dict[str, Any]],
+        before: Mapping[tuple[int, int], Any] | None = None,
+    ) -> None:
+        """Upsert whole member_stats rows, by (server, member), and move the rank counts from
+        the rows as they were (`before`, read here if not given)."""
+        if not rows:
+            return
+        if before is None:
+            before = await self.load_stats((r["server_id"], r["member_id"]) for r in rows)
         await self._save(member_stats, ("server_id", "member_id"), rows)
+        await rank_counts.keep(self, before, rows)
 
     async def save_reviews(self, rows: list[dict[str, Any]]) -> None:
         await self._save(review_states, ("member_id", "question_id"), rows)

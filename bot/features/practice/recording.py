@@ -98,6 +98,8 @@ class Recorder:
         """Record answers and grades, their streaks and review schedules, in one transaction."""
         async with self.store.write() as tx:
             stats = await tx.stats_rows((a.server_id, a.member_id) for a in batch)
+            # The rows as read: the batch changes them in place, the rank counts move from these.
+            before = {key: dict(row) for key, row in stats.items()}
             reviews = await tx.review_rows(
                 (a.member_id, a.question.id) for a in batch if a.rating is not None
             )
@@ -113,7 +115,7 @@ class Recorder:
             work = _Batch(stats, reviews, self.reviewer, answered, off)
             results = [work.add(a) for a in batch]
             await tx.insert_activity(work.answers, work.grades)
-            await tx.save_stats(list(work.stats.values()))
+            await tx.save_stats(list(work.stats.values()), before=before)
             await tx.save_reviews(list(work.reviews.values()))
         return results
 
