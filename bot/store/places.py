@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, literal, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
@@ -18,32 +18,33 @@ from bot.store.transactions import Transactions, Tx
 MEMBER_CACHE_SECONDS = 60.0
 
 # Every channel command's first read, built once (not per command): the member by platform
-# id, with the channel's schedule (its columns NULL when the channel has none).
-MEMBER_AND_SCHEDULE = (
-    select(
-        members.c.id.label("m_id"),
-        members.c.display_name.label("m_name"),
-        members.c.timezone.label("m_timezone"),
+# id and the channel's schedule, as one row whether or not either exists (their columns are
+# NULL when not), so that a newcomer's first command needs no second read.
+_ONE = select(literal(1).label("one")).subquery()
+MEMBER_AND_SCHEDULE = select(
+    members.c.id.label("m_id"),
+    members.c.display_name.label("m_name"),
+    members.c.timezone.label("m_timezone"),
+    schedules,
+).select_from(
+    _ONE.outerjoin(
+        members,
+        and_(
+            members.c.platform == bindparam("platform"),
+            members.c.external_id == bindparam("external_id"),
+        ),
+    ).outerjoin(
         schedules,
-    )
-    .select_from(
-        members.outerjoin(
-            schedules,
-            and_(
-                schedules.c.server_id == bindparam("server_id"),
-                schedules.c.channel_id == bindparam("channel_id"),
-            ),
-        )
-    )
-    .where(
-        members.c.platform == bindparam("platform"),
-        members.c.external_id == bindparam("external_id"),
+        and_(
+            schedules.c.server_id == bindparam("server_id"),
+            schedules.c.channel_id == bindparam("channel_id"),
+        ),
     )
 )
 
 
 class Places(Transactions):
-    """The start of every command; `Store` provides the channel's schedule."""
+    """The start of every command: who is asking, and where."""
 
     def __init__(self, *, engine: AsyncEngine, inline: InlineSQLite | None = None):
         super().__init__(engine=engine, inline=inline)
@@ -85,25 +86,21 @@ class Places(Transactions):
             if ref.id == member_id:
                 del self._members[key]
 
-    async def channel_schedule(self, server_id: int, channel_id: str) -> ScheduleRecord | None:
-        raise NotImplementedError  # the store's
-
     async def member_and_schedule(
         self, platform: str, external_id: str, name: str, server_id: int, channel_id: str
     ) -> tuple[MemberRef, ScheduleRecord | None]:
-        """`ensure_member` and `channel_schedule` in one read for a member already stored
-        under this name (no write, whether or not the store's member cache knows them)."""
+        """The member (as `ensure_member`) and the channel's schedule in one read; only a
+        newcomer, or a member under a new name, costs a write as well."""
         params = {"platform": platform, "external_id": external_id, "server_id": server_id}
         async with self.read() as tx:
             result = await tx.conn.execute(
                 MEMBER_AND_SCHEDULE, {**params, "channel_id": channel_id}
             )
-            row = result.first()
-        if row is None or row.m_name != name[:200]:  # new, or renamed: a write
-            ref = await self.ensure_member(platform, external_id, name)
-            return ref, await self.channel_schedule(server_id, channel_id)
-        ref = MemberRef(row.m_id, external_id, row.m_name, row.m_timezone)
-        return ref, None if row.id is None else ScheduleRecord.from_row(row)
+            row = result.one()
+        schedule = None if row.id is None else ScheduleRecord.from_row(row)
+        if row.m_id is None or row.m_name != name[:200]:  # new, or renamed: a write
+            return await self.ensure_member(platform, external_id, name), schedule
+        return MemberRef(row.m_id, external_id, row.m_name, row.m_timezone), schedule
 
 
 async def _add_member(tx: Tx, platform: str, external_id: str, name: str) -> MemberRef:
