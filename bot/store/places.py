@@ -13,7 +13,7 @@ from bot.store.batching import Batcher
 from bot.store.inline import InlineSQLite
 from bot.store.records import MemberRef, ScheduleRecord
 from bot.store.schema import members, schedules
-from bot.store.transactions import Transactions, Tx
+from bot.store.transactions import Transactions
 
 MEMBER_CACHE_SECONDS = 60.0
 
@@ -65,8 +65,7 @@ class Places(Transactions):
                     return known
             self._members.pop(key, None)
         if self._unit(writing=True) is not None:  # inside a unit of work: part of it
-            async with self.write() as tx:
-                ref = await _add_member(tx, platform, external_id, name)
+            (ref,) = await self._add_members([(platform, external_id, name)])
         else:  # newcomers arriving together share one commit
             ref = await self._joining.submit((platform, external_id, name))
         self.after_commit(
@@ -75,8 +74,26 @@ class Places(Transactions):
         return ref
 
     async def _add_members(self, batch: list[tuple[str, str, str]]) -> list[MemberRef]:
+        """Newcomers (or new names), in one statement: each member's row as it now is."""
+        now = utcnow()
+        values = {
+            (platform, external_id): {
+                "platform": platform,
+                "external_id": external_id,
+                "display_name": name[:200],
+                "created_at": now,
+            }
+            for platform, external_id, name in batch
+        }
         async with self.write() as tx:
-            return [await _add_member(tx, *member) for member in batch]
+            stmt = tx.insert(members).values(list(values.values()))
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["platform", "external_id"],
+                set_={"display_name": stmt.excluded.display_name},
+            ).returning(members)
+            rows = {(r.platform, r.external_id): r for r in await tx.conn.execute(stmt)}
+        found = (rows[(platform, external_id)] for platform, external_id, _ in batch)
+        return [MemberRef(r.id, r.external_id, r.display_name or "", r.timezone) for r in found]
 
     async def close_batches(self) -> None:
         await self._joining.close()
@@ -101,14 +118,3 @@ class Places(Transactions):
         if row.m_id is None or row.m_name != name[:200]:  # new, or renamed: a write
             return await self.ensure_member(platform, external_id, name), schedule
         return MemberRef(row.m_id, external_id, row.m_name, row.m_timezone), schedule
-
-
-async def _add_member(tx: Tx, platform: str, external_id: str, name: str) -> MemberRef:
-    """Insert the member, or update their name; their row as it now is."""
-    row = await tx.upsert_returning(
-        members,
-        {"platform": platform, "external_id": external_id, "display_name": name[:200]},
-        ("platform", "external_id"),
-        {"created_at": utcnow()},
-    )
-    return MemberRef(row["id"], row["external_id"], row["display_name"] or name, row["timezone"])
