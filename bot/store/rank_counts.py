@@ -109,21 +109,26 @@ async def _count_seasons(tx: Tx, gains: Counter, moves: Counter) -> None:
     """Add season answers; move the season's score counts from each old total to the new."""
     if not gains:
         return
-    per = season_answers.c
-    stmt = tx.insert(season_answers)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["server_id", "season", "member_id"],
-        set_={"answers": per.answers + stmt.excluded.answers},
-    ).returning(per.server_id, per.season, per.member_id, per.answers)
     rows = [
         {"server_id": s, "season": season, "member_id": m, "answers": n}
         for (s, season, m), n in sorted(gains.items())
     ]
-    for server, season, member, total in await tx.conn.execute(stmt, rows):
+    for server, season, member, total in await tx.conn.execute(_season_upsert(tx.dialect), rows):
         was = total - gains[(server, season, member)]
         if was > 0:
             moves[(SCORES, server, "season", season, was)] -= 1
         moves[(SCORES, server, "season", season, total)] += 1
+
+
+@cache
+def _season_upsert(dialect: str) -> Any:
+    """Add answers to a member's season, returning the new totals (built once per dialect)."""
+    per = season_answers.c
+    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(season_answers)
+    return stmt.on_conflict_do_update(
+        index_elements=["server_id", "season", "member_id"],
+        set_={"answers": per.answers + stmt.excluded.answers},
+    ).returning(per.server_id, per.season, per.member_id, per.answers)
 
 
 @cache

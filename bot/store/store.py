@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
@@ -292,9 +294,7 @@ class Store(
             for server_id, member_id, question_id, post_id in rows
         ]
         async with self.write() as tx:
-            if tx.dialect not in _CURRENT:
-                _CURRENT[tx.dialect] = _current_upsert(tx.insert(member_stats))
-            await tx.conn.execute(_CURRENT[tx.dialect], values)
+            await tx.conn.execute(_current_upsert(tx.dialect), values)
 
     async def use_hint(self, server_id: int, member_id: int) -> int:
         """Count one more hint shown for the member's current question; the new count."""
@@ -460,11 +460,11 @@ class Store(
         return counts
 
 
-_CURRENT: dict[str, Any] = {}  # the statement below, built once per dialect
-
-
-def _current_upsert(insert: Any) -> Any:
-    """Set the current question; hints count per question, so another starts from none."""
+@cache
+def _current_upsert(dialect: str) -> Any:
+    """Set the current question; hints count per question, so another starts from none
+    (built once per dialect)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(member_stats)
     new = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=["server_id", "member_id"],
