@@ -28,6 +28,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.app import settle
 from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
 from bot.engine.core import Kit
@@ -73,6 +74,7 @@ async def answer_path(path: Path, total: int, synchronous: str = "FULL") -> floa
 
     # Made before the clock starts: the benchmark times the answer path, not test data.
     work = {m: list(activities(practice, server_id, m, per_member, start)) for m in members}
+    settle()  # as `prepbot run` does once started
 
     async def member(member_id: int) -> None:
         for activity in work[member_id]:
@@ -113,6 +115,7 @@ async def paced(path: Path, seconds: float) -> tuple[float, float]:
     streams = [activities(practice, server_id, m, 10**6, datetime(2026, 1, 1)) for m in members]
     latencies: list[float] = []
     tasks = []
+    settle()  # as `prepbot run` does once started
 
     async def one(stream) -> None:
         began = time.perf_counter()

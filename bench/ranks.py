@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import case, func, select, text
 
+from bot.app import settle
 from bot.engine.seasons import season_days
 from bot.engine.streaks import month_key, week_key
 from bot.store import rank_counts
@@ -255,6 +256,7 @@ async def measure(store: Store, server_id: int, n: int, samples: int) -> list[tu
     rng = random.Random(2)
     people = [rng.randint(1, n) for _ in range(samples)]
     few = people[: max(20, samples // 10)]  # the baseline is slow: fewer samples
+    settle()  # as `prepbot run` does once started
     # The floor: one member_stats row by its key, through the same store.
     floor = await timed(one_each(lambda m: store.stats(server_id, m), people))
     lines = [("(a one-row read)", floor, None, floor, None)]
