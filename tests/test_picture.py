@@ -107,3 +107,29 @@ async def test_pictures_reach_every_platform(tmp_path):
         assert [f["filename"] for f in uploaded] == ["practice.png"]
         assert uploaded[0]["channel"].startswith("D")  # the member's DM, not the channel
         assert uploaded[0]["data"].startswith(b"\x89PNG")
+
+
+async def test_a_private_picture_leaves_the_rest_of_a_slack_reply_where_it_was(tmp_path):
+    """Uploading a private picture to the member's DM must not send the reply's later steps
+    (here a post into a round's thread) to that DM."""
+    from bot.adapters.slack_adapter import Origin
+    from bot.engine.actors import Actor
+    from bot.engine.messages import Card, Reply
+    from bot.engine.messages import Image as Picture
+
+    png = calendar_png({}, start=date(2026, 3, 2), today=date(2026, 3, 10), weeks=2)
+    picture = Picture("practice.png", png, "practice")
+    reply = Reply(
+        cards=(Card(title="Yours", body="only you see this", image=picture),),
+        private=True,
+        followups=(Reply(cards=(Card(title="Round", body="for the thread"),), in_thread="1.5"),),
+    )
+    async with surfaces(tmp_path) as s:
+        actor = Actor("slack", "T0FAKE", "C0GENERAL", "U0ANN", "ann")
+        after = len(s.slack.calls)
+        await s.slack_adapter._deliver(Origin(actor), reply)
+        await s.slack.wait_for(("files.completeUploadExternal",), after=after)
+        posted = [c for c in s.slack.calls[after:] if c.method == "chat.postMessage"]
+        assert [(c.args["channel"], c.args.get("thread_ts")) for c in posted] == [
+            ("C0GENERAL", "1.5")
+        ]

@@ -374,9 +374,11 @@ class SlackAdapter(Adapter):
             # Files go where only the member sees them (Slack has no private files in
             # channels); a posted message's pictures were uploaded beside it by `post`.
             private = step.kind == "private" and not origin.direct
-            for name, data, title in card_files(step.cards, images=private):
-                channel = await self._dm_channel(origin.actor.user_id)
-                await upload(self._call, channel, name, data, title)
+            files = card_files(step.cards, images=private)
+            if files:
+                dm = await self._dm_channel(origin.actor.user_id)
+                for name, data, title in files:
+                    await upload(self._call, dm, name, data, title)
 
     async def _open_form(self, origin: Origin, form: Form) -> None:
         view = render.form_view(form, channel_id=origin.actor.channel_id)
