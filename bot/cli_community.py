@@ -61,10 +61,11 @@ def _pack_add(settings: Settings, server: tuple[str, str], path: Path) -> int:
     from bot.app import services
     from bot.engine.messages import Refusal
     from bot.engine.options import FileArg
+    from bot.engine.packs import MAX_PACK_BYTES
 
     try:
         with path.open("rb") as f:
-            data = f.read(1_000_001)
+            data = f.read(MAX_PACK_BYTES + 1)
     except OSError as exc:
         print(f"cannot read {path}: {exc}", file=sys.stderr)
         return 1

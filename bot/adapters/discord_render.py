@@ -9,7 +9,7 @@ import discord
 
 from bot.adapters.base import neutralise_discord
 from bot.adapters.markdown import split_fenced
-from bot.engine.messages import Button, Card, Form, Reply
+from bot.engine.messages import Button, Card, Form, Reply, clip
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
 TITLE_LIMIT = 256
@@ -83,11 +83,6 @@ class Outgoing:
             "attachments": self.discord_files(),
             "allowed_mentions": NO_MENTIONS,
         }
-
-
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -14,7 +14,6 @@ from bot.engine.library import namespaced
 MAX_PACK_QUESTIONS = 500
 MAX_PACK_BYTES = MAX_YAML_BYTES  # 1 MB
 MAX_STORED_ID = 64  # the question_id columns
-PACK_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 MAX_PACK_NAME = 40
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from bot.engine.messages import Refusal
+from bot.engine.messages import Refusal, literal
 from bot.engine.streaks import month_key
 
 
@@ -31,3 +31,15 @@ def parse_season(text: str, today: date) -> str:
     if season > month_key(today):
         raise Refusal(f"Season {season} has not started yet; this one is {month_key(today)}.")
     return season
+
+
+MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
+
+
+def board_lines(rows: list) -> list[str]:
+    """A season board's rows, best first: medal or place, name, answers."""
+    return [
+        f"{MEDALS.get(i, f'{i}.')} {literal(row.display_name or row.external_id)} · "
+        f"{row.answers} answer{'s' if row.answers != 1 else ''}"
+        for i, row in enumerate(rows, 1)
+    ]

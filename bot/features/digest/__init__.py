@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from bot.engine.actors import Actor
 from bot.engine.core import Kit
-from bot.engine.messages import Card, Delivery, Refusal, Reply, literal
+from bot.engine.messages import Card, Delivery, Refusal, Reply
 from bot.engine.options import WEEKDAYS, Option
 from bot.engine.registry import IN_CHANNELS, Role, action, job, subcommands
-from bot.engine.seasons import previous_season, season_days
+from bot.engine.seasons import board_lines, previous_season, season_days
 from bot.engine.streaks import local_date, week_key
 from bot.features.digest.week import TryQuestion, Week
 from bot.store.records import DigestEntry
@@ -131,13 +131,7 @@ class Digest:
         top = await self.kit.store.final_season(
             server_id, season, first, last, now=self.kit.clock()
         )
-        medals = ("🥇", "🥈", "🥉")
-        lines = [
-            f"{medal} {literal(row.display_name or row.external_id)} · {row.answers} "
-            + ("answer" if row.answers == 1 else "answers")
-            for medal, row in zip(medals, top, strict=False)
-        ]
-        body = "\n".join(lines) if lines else "Nobody answered a question this season."
+        body = "\n".join(board_lines(top)) or "Nobody answered a question this season."
         card = Card(
             title=f"Season {season} is over",
             body=body + "\n\nA new season starts now, and everyone starts it at zero.",

@@ -57,13 +57,17 @@ class Week:
             f"**{len(active)}** {people} practised this week ({before} the week before), "
             f"with **{answers}** answers. Thank you, everyone!"
         )
+        # One read serves both: the board is the top of the streaks the milestones look at.
+        board = await store.leaderboard(
+            self.server_id, today=self.last, period="all", key="", limit=200
+        )
         hardest = await self._hardest()
         fields = [
-            Field("Streaks", await self._board()),
+            Field("Streaks", self._board(board)),
             Field("Hardest this week", "\n".join(line for line, _ in hardest) or "Nothing graded."),
             Field("Practised least", await self._least()),
         ]
-        if milestones := await self._milestones(active):
+        if milestones := self._milestones(board, active):
             fields.insert(1, Field("Milestones this week", "\n".join(milestones)))
         chart = week_chart(
             [
@@ -90,21 +94,17 @@ class Week:
         )
         return Reply(cards=(card,))
 
-    async def _board(self) -> str:
-        rows = await self.kit.store.leaderboard(
-            self.server_id, today=self.last, period="all", key="", limit=BOARD
-        )
+    @staticmethod
+    def _board(rows: list) -> str:
         lines = [
             f"🔥 {row.current_streak} · {literal(row.display_name or row.external_id)}"
-            for row in rows
+            for row in rows[:BOARD]
             if row.current_streak > 0
         ]
         return "\n".join(lines) or "No streak running: start one today."
 
-    async def _milestones(self, active: dict[int, int]) -> list[str]:
-        rows = await self.kit.store.leaderboard(
-            self.server_id, today=self.last, period="all", key="", limit=200
-        )
+    @staticmethod
+    def _milestones(rows: list, active: dict[int, int]) -> list[str]:
         lines = []
         for row in rows:
             for milestone in milestones_reached(row.current_streak, active.get(row.member_id, 0)):

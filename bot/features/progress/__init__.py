@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.engine.actors import Actor, Place
 from bot.engine.core import Kit
-from bot.engine.days_off import days_off
+from bot.engine.days_off import days_off, state_of
 from bot.engine.messages import (
     Action,
     Button,
@@ -27,15 +27,6 @@ from bot.pictures import calendar_png, topic_bars
 PERIODS = ("week", "month", "all", "season")
 HEAT = " ░▒▓█"  # 0, 1, 2, 3, 4+ answers and grades in a day
 WEEKDAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def streak_state(record: object) -> StreakState:
-    """The streak state of a member's stats record (none yet: all zero)."""
-    if record is None:
-        return StreakState()
-    return StreakState(
-        record.current_streak, record.longest_streak, record.freezes, record.last_day
-    )
 
 
 class Progress:
@@ -72,7 +63,7 @@ class Progress:
         record = await self.kit.store.stats(place.server.id, member_id)
         now = self.kit.clock()
         today = place.member_day(now) if member_id == place.member.id else None
-        state = streak_state(record)
+        state = state_of(record)
         off = await self._days_off(place, member_id, state)
         shown = view(state, today or place.channel_day(now), off)
         if shown.current == 0:
@@ -204,7 +195,7 @@ class Progress:
         """The member's overview for a home screen: streak, freezes, recent answers."""
         place = await self.kit.place(actor)
         record = await self.kit.store.stats(place.server.id, place.member.id)
-        state = streak_state(record)
+        state = state_of(record)
         off = await self._days_off(place, place.member.id, state)
         shown = view(state, place.member_day(self.kit.clock()), off)
         lines = []

@@ -10,19 +10,9 @@ from __future__ import annotations
 
 from bot.engine.actors import Place
 from bot.engine.core import Kit
-from bot.engine.messages import Card, Reply, literal
-from bot.engine.seasons import parse_season, season_days
+from bot.engine.messages import Card, Reply
+from bot.engine.seasons import board_lines, parse_season, season_days
 from bot.engine.streaks import local_date, month_key
-
-MEDALS = {1: "🥇", 2: "🥈", 3: "🥉"}
-
-
-def board_lines(rows: list) -> list[str]:
-    return [
-        f"{MEDALS.get(i, f'{i}.')} {literal(row.display_name or row.external_id)} · "
-        f"{row.answers} answer{'s' if row.answers != 1 else ''}"
-        for i, row in enumerate(rows, 1)
-    ]
 
 
 async def season_reply(kit: Kit, place: Place, typed: str | None) -> Reply:
