@@ -17,8 +17,6 @@ from bot.adapters.base import PlatformError
 from bot.adapters.discord_client import _snowflake
 from bot.engine.ports import RoleError
 
-MANAGE_ROLES = 1 << 28
-ADMINISTRATOR = 1 << 3
 REASON = "prepbot: streak milestone"
 
 
@@ -33,10 +31,10 @@ def hierarchy_problem(
     if role.get("managed") or str(target) == str(guild_id):
         return f"@{role['name']} belongs to Discord or an integration; no bot can grant it."
     mine = [by_id[r] for r in {*map(str, bot_roles), str(guild_id)} if r in by_id]
-    permissions = 0
-    for held in mine:
-        permissions |= int(held.get("permissions", 0))
-    if not permissions & (MANAGE_ROLES | ADMINISTRATOR):
+    held = discord.Permissions.none()
+    for each in mine:
+        held |= discord.Permissions(int(each.get("permissions", 0)))
+    if not (held.manage_roles or held.administrator):
         return (
             "the bot lacks the Manage Roles permission: give its role Manage Roles, or invite "
             "it again with `prepbot discord invite-url --roles`."

@@ -8,7 +8,6 @@ Discord attachment or a console path.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,6 @@ from bot.engine.packs import MAX_PACK_BYTES
 if TYPE_CHECKING:
     from bot.adapters.slack_adapter import SlackAdapter
 
-log = logging.getLogger(__name__)
 
 PACK_ADD = re.compile(r"\s*(/?prep\s+)?pack\s+add\b", re.IGNORECASE)
 FILE_HOSTS = {"files.slack.com"}

@@ -58,6 +58,8 @@ class Role(IntEnum):
     ADMIN = 2
 
 
+ROLE_NAMES = {Role.MEMBER: "member", Role.LEAD: "team lead", Role.ADMIN: "admin"}
+
 LEADS_ONLY = (
     "Only team leads can do that (admins, or the roles and ids in PREPBOT_LEAD_ROLES / "
     "PREPBOT_LEAD_USERS)."

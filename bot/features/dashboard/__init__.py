@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.engine.actors import Actor
 from bot.engine.core import Kit
 from bot.engine.messages import Card, Reply
-from bot.engine.registry import IN_CHANNELS, Role, command
+from bot.engine.registry import IN_CHANNELS, ROLE_NAMES, Role, command
 from bot.engine.signin import LINK_LIFETIME, token_hash
 
 NOT_SET_UP = (
@@ -19,7 +19,6 @@ NOT_SET_UP = (
     "`PREPBOT_PUBLIC_URL=https://prep.example.com`, usually behind a reverse proxy with TLS) "
     "and restarts the bot; then `dashboard` sends you a sign-in link."
 )
-ROLE_NAMES = {Role.MEMBER: "member", Role.LEAD: "team lead", Role.ADMIN: "admin"}
 
 
 def role_of(actor: Actor) -> Role:

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from bot.engine.registry import Role
+from bot.engine.registry import ROLE_NAMES, Role
 from bot.engine.signin import new_secret_token, token_hash
 from bot.store.records import SessionRecord
 from bot.web.dashboard import DASHBOARD, SECTIONS
@@ -25,7 +25,6 @@ routes = web.RouteTableDef()
 
 SESSION_COOKIE = "prepbot_session"
 SIGNIN_COOKIE = "prepbot_signin"
-ROLE_NAMES = {Role.MEMBER: "member", Role.LEAD: "team lead", Role.ADMIN: "admin"}
 HOW_TO_SIGN_IN = "Run `/prep dashboard` in a channel of your server for a sign-in link."
 
 
