@@ -64,11 +64,6 @@ class Batcher(Generic[Req, Res]):
                     if not future.done():
                         future.set_exception(exc)
                 return
-            if len(batch) == 1:
-                _, future = batch[0]
-                if not future.done():
-                    future.set_exception(exc)
-                return
             log.warning("batch of %d failed (%s); retrying one by one", len(batch), exc)
             for item in batch:
                 await self._apply([item])

@@ -10,6 +10,7 @@ from sqlalchemy import case, delete, func, select, union, update
 from bot.store.posts import claim, release
 from bot.store.records import DayActivity, DigestEntry, QuestionResult
 from bot.store.schema import answers, digests, grades, sends, servers
+from bot.store.tallies import GOOD
 from bot.store.transactions import Transactions
 
 
@@ -142,7 +143,7 @@ class Digests(Transactions):
         self, server_id: int, first: date, last: date
     ) -> list[QuestionResult]:
         """Per question graded in the span: grades and how many were Good or Easy."""
-        good = func.sum(case((grades.c.rating >= 3, 1), else_=0))
+        good = func.sum(case((grades.c.rating >= GOOD, 1), else_=0))
         async with self.read() as tx:
             return await tx.all(
                 QuestionResult,

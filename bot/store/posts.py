@@ -115,14 +115,6 @@ class Posts(Transactions):
         async with self.write() as tx:
             await tx.conn.execute(release(posts, posts.c.id == post_id, owner))
 
-    async def mark_posted(self, post_id: int, *, message_ref: str, now: datetime) -> None:
-        async with self.write() as tx:
-            await tx.conn.execute(
-                update(posts)
-                .where(posts.c.id == post_id)
-                .values(message_ref=message_ref, posted_at=now)
-            )
-
     async def previous_posted(
         self, server_id: int, channel_id: str, before: date
     ) -> PostRecord | None:
@@ -210,16 +202,6 @@ class Posts(Transactions):
                 )
             ).one()
             return PostRecord.from_row(row)
-
-    async def post_answer_count(self, post_id: int) -> int:
-        async with self.read() as tx:
-            return (
-                await tx.conn.execute(
-                    select(func.count(func.distinct(answers.c.member_id))).where(
-                        answers.c.post_id == post_id
-                    )
-                )
-            ).scalar_one()
 
     # Sets, for the scheduler's fan-out: a few statements per batch of posts, not per post.
 
@@ -330,7 +312,7 @@ class Posts(Transactions):
         return {(p.server_id, p.channel_id): p for p in (await self.posts_on(latest)).values()}
 
     async def answer_counts(self, post_ids: Collection[int]) -> dict[int, int]:
-        """How many members answered each post (as `post_answer_count`); 0s left out."""
+        """How many members answered each post; 0s left out."""
         if not post_ids:
             return {}
         query = (

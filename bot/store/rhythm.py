@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select
 
-from bot.store import rank_counts
 from bot.store.records import Record, StatsRecord
 from bot.store.schema import (
     days_off,
@@ -107,12 +107,14 @@ async def days_off_in(
         return {}
     params = {"since": since, "servers": {s for s, _ in wanted}, "members": {m for _, m in wanted}}
     rows = DayOff.from_rows(await tx.conn.execute(DAYS_OFF_OF, params))
-    found: dict[tuple[int, int], set[date]] = {pair: set() for pair in wanted}
+    skips: dict[int, set[date]] = defaultdict(set)  # a server's, for everyone on it
+    away: dict[int, set[date]] = defaultdict(set)  # a member's own
     for row in rows:
-        for server_id, member_id in wanted:
-            if row.member_id == member_id or (row.member_id is None and row.server_id == server_id):
-                found[(server_id, member_id)].add(row.day)
-    return {pair: frozenset(days) for pair, days in found.items()}
+        if row.member_id is None:
+            skips[row.server_id].add(row.day)
+        else:
+            away[row.member_id].add(row.day)
+    return {(s, m): frozenset(skips.get(s, set()) | away.get(m, set())) for s, m in wanted}
 
 
 class Rhythm(Transactions):
@@ -211,21 +213,12 @@ class Rhythm(Transactions):
 
     async def set_alive_until(self, rows: list[tuple[int, int, date | None]]) -> None:
         """Write recomputed `alive_until` values: (server, member, day)."""
-        async with self.write() as tx:
-            before = await tx.load_stats((s, m) for s, m, _ in rows)
-            for server_id, member_id, day in rows:
-                await tx.conn.execute(
-                    update(member_stats)
-                    .where(
-                        member_stats.c.server_id == server_id,
-                        member_stats.c.member_id == member_id,
-                    )
-                    .values(alive_until=day)
-                )
+        async with self.write() as tx:  # saved as the answer path saves stats: counts too
+            before = await tx.stats_rows((s, m) for s, m, _ in rows)
             after = [
-                replace(before[(s, m)], alive_until=day) for s, m, day in rows if (s, m) in before
+                {**before[(s, m)], "alive_until": day} for s, m, day in rows if (s, m) in before
             ]
-            await rank_counts.keep(tx, before, after)
+            await tx.save_stats(after, before=before)
 
     # Reminders --------------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.store import rank_counts
 from bot.store.checkpoints import Checkpoints
 from bot.store.inline import InlineConnection, InlineSQLite
-from bot.store.records import Record, ReviewRecord, StatsRecord
+from bot.store.records import Record, StatsRecord
 from bot.store.schema import answers, grades, member_stats, review_states
 from bot.store.tallies import tally
 
@@ -203,12 +203,6 @@ class Tx:
     ) -> dict[tuple[int, int], StatsRecord]:
         rows = await self.stats_rows(keys)
         return {k: StatsRecord.from_mapping(row) for k, row in rows.items()}
-
-    async def load_reviews(
-        self, keys: Iterable[tuple[int, str]]
-    ) -> dict[tuple[int, str], ReviewRecord]:
-        rows = await self.review_rows(keys)
-        return {k: ReviewRecord.from_mapping(row) for k, row in rows.items()}
 
     async def stats_rows(
         self, keys: Iterable[tuple[int, int]]
