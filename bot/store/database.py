@@ -10,7 +10,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bot.store.inline import InlineSQLite
+from bot.store.inline import SQLITE_BUSY_TIMEOUT_MS, InlineSQLite, set_up
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -21,9 +21,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# A second process writing briefly must not fail us, and a stuck one must not hold members
-# for long: past this, the write fails and the member is told (with their text).
-SQLITE_BUSY_TIMEOUT_MS = 3_000
 
 
 def normalise_url(url: str) -> str:
@@ -65,19 +62,13 @@ def inline_sqlite(engine: AsyncEngine, synchronous: str) -> InlineSQLite | None:
 
 
 def _configure_sqlite(engine: AsyncEngine, synchronous: str) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        # Let us emit BEGIN ourselves (the driver's implicit BEGIN is deferred and
-        # lets two writers deadlock on the read-to-write upgrade).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA synchronous={synchronous}")
-        # Checkpoints run beside the commits instead of inside one (checkpoints.py).
-        cursor.execute("PRAGMA wal_autocheckpoint=0")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+    # Checkpoints run beside the commits instead of inside one (checkpoints.py).
+    pragmas = (
+        f"synchronous={synchronous}",
+        "wal_autocheckpoint=0",
+        f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+    )
+    event.listen(engine.sync_engine, "connect", lambda dbapi, _record: set_up(dbapi, *pragmas))
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:

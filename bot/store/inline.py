@@ -33,8 +33,9 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-# A stuck writer elsewhere must not hold our members for long (as the busy timeout did).
-WAIT_FOR_WRITE_LOCK_S = 3.0
+# A second process writing briefly must not fail us, and a stuck one must not hold members
+# for long: past this, the write fails and the member is told (with their text).
+SQLITE_BUSY_TIMEOUT_MS = 3_000
 
 
 class InlineConnection:
@@ -64,7 +65,7 @@ class InlineSQLite:
 
     def __init__(self, url: URL, synchronous: str):
         file, sync = url.set(drivername="sqlite+pysqlite"), f"synchronous={synchronous}"
-        self.reader = _engine(file, sync, "query_only=ON", "busy_timeout=3000")
+        self.reader = _engine(file, sync, "query_only=ON", f"busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         # Checkpoints run beside the commits, not inside one (bot.store.checkpoints).
         self.writer = _engine(file, sync, "busy_timeout=0", "wal_autocheckpoint=0")
         # A read block's statements share one snapshot: BEGIN straight to the driver.
@@ -176,16 +177,19 @@ def _engine(url: URL, *pragmas: str) -> Engine:
         url, pool_size=4, max_overflow=-1, connect_args={"check_same_thread": False}
     )
 
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-        dbapi_connection.isolation_level = None  # BEGIN is ours to issue
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        for pragma in (*pragmas, "foreign_keys=ON"):
-            cursor.execute(f"PRAGMA {pragma}")
-        cursor.close()
-
+    event.listen(engine, "connect", lambda dbapi, _record: set_up(dbapi, *pragmas))
     return engine
+
+
+def set_up(dbapi_connection: Any, *pragmas: str) -> None:
+    """Every prepbot SQLite connection: BEGIN left to us (the driver's implicit BEGIN is
+    deferred and lets two writers deadlock on the read-to-write upgrade), WAL, foreign keys,
+    and the connection's own `pragmas`."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", *pragmas, "foreign_keys=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
 
 
 def _raw(conn: Connection) -> Any:
@@ -197,7 +201,7 @@ def _raw(conn: Connection) -> Any:
 async def _begin_immediate(conn: Connection) -> None:
     """Take SQLite's write lock, waiting without blocking the loop while another has it."""
     raw = _raw(conn)
-    deadline = time.monotonic() + WAIT_FOR_WRITE_LOCK_S
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
     pause = 0.001
     while True:
         try:

@@ -62,9 +62,7 @@ class Transactions:
         self._writer = engine.execution_options(prepbot_write=True)
         self.dialect = engine.dialect.name
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
-        database = engine.url.database or ""
-        on_file = self.dialect == "sqlite" and database not in ("", ":memory:")
-        self._checkpoints = Checkpoints(engine) if on_file else None
+        self._checkpoints = Checkpoints(engine) if inline is not None else None  # a file
 
     async def close_checkpoints(self) -> None:
         """Let a running checkpoint finish (before the engine closes)."""
