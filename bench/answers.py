@@ -1,6 +1,6 @@
-"""Benchmark: the answer path against a raw single-row insert, and leaderboard reads.
+"""Benchmark: the answer path against a raw single-row insert.
 
-    python bench/answers.py [--answers 5000] [--members 100000]
+    python bench/answers.py [--answers 6400]
 
 Prints, for a fresh SQLite file each:
 - answers/s through prepbot's answer path (answer row + grade row + FSRS review state +
@@ -11,8 +11,9 @@ Prints, for a fresh SQLite file each:
 - both with synchronous=FULL (the default: a saved answer survives a power loss) and NORMAL;
 - their ratio (prepbot / baseline; >= 1.0 means the full path is no slower), best of three
   runs each;
-- p50/p99 latency of the answer path at a paced 2 000 answers/s;
-- top-10 leaderboard and rank-of-one-member latency with 100 000 members in one server.
+- p50/p99 latency of the answer path at a paced 2 000 answers/s.
+
+Leaderboard and rank reads are bench/ranks.py's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import aiosqlite
@@ -32,7 +33,6 @@ from bot.app import settle
 from bot.config import BUILTIN_CONTENT_DIR
 from bot.engine.content import load_valid_bank
 from bot.engine.core import Kit
-from bot.engine.streaks import week_key
 from bot.features.practice import Practice
 from bot.features.practice.recording import Activity
 from bot.store.store import Store
@@ -138,80 +138,9 @@ async def paced(path: Path, seconds: float) -> tuple[float, float]:
     return statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
 
 
-async def leaderboard(path: Path, members: int) -> tuple[float, float, float]:
-    """Mean ms of a top-10 leaderboard, a member's rank, and a broken-streak member's rank."""
-    store = Store.from_url(f"sqlite+aiosqlite:///{path}")
-    await store.upgrade()
-    server = await store.ensure_server("bench", "big")
-    today = date(2026, 3, 1)
-    rng = random.Random(1)
-    async with store.write() as tx:
-        from bot.store.schema import members as members_table
-
-        await tx.conn.execute(
-            members_table.insert(),
-            [
-                {
-                    "platform": "bench",
-                    "external_id": f"x{i}",
-                    "display_name": f"x{i}",
-                    "created_at": datetime(2026, 1, 1),
-                }
-                for i in range(members)
-            ],
-        )
-        rows = []
-        for i in range(members):
-            # Streak lengths are heavy-tailed: most members have short ones, few long ones.
-            streak = min(int(rng.expovariate(1 / 4)), 365)
-            last = today - timedelta(days=rng.choice([0, 0, 1, 3]))
-            rows.append(
-                {
-                    "server_id": server.id,
-                    "member_id": i + 1,
-                    "current_streak": streak,
-                    "longest_streak": streak,
-                    "freezes": 0,
-                    "last_day": last,
-                    "alive_until": last + timedelta(days=1),
-                    "answers_total": rng.randint(0, 300),
-                    "grades_total": 0,
-                    "week_key": week_key(today),
-                    "week_answers": rng.randint(0, 20),
-                    "month_key": "2026-03",
-                    "month_answers": rng.randint(0, 60),
-                    "updated_at": datetime(2026, 3, 1),
-                }
-            )
-        await tx.save_stats(rows)
-
-    async def mean_ms(fn, runs: int = 200) -> float:
-        await fn()
-        began = time.perf_counter()
-        for _ in range(runs):
-            await fn()
-        return (time.perf_counter() - began) * 1000 / runs
-
-    key = week_key(today)
-    top = await mean_ms(lambda: store.leaderboard(server.id, today=today, period="week", key=key))
-    leader = (await store.leaderboard(server.id, today=today, period="week", key=key))[0]
-    rank_top = await mean_ms(
-        lambda: store.rank(server.id, leader.member_id, today=today, period="week", key=key),
-        runs=50,
-    )
-    # A typical member: a short streak, tied with tens of thousands of others.
-    typical = next(i + 1 for i, row in enumerate(rows) if row["current_streak"] == 2)
-    rank_low = await mean_ms(
-        lambda: store.rank(server.id, typical, today=today, period="week", key=key), runs=50
-    )
-    await store.close()
-    return top, rank_top, rank_low
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--answers", type=int, default=6400)
-    parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--paced-seconds", type=float, default=3.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -227,15 +156,12 @@ async def main() -> None:
                 raw = max(raw, await baseline(raw_path, args.answers, mode))
             figures[mode] = (ours, raw)
         p50, p99 = await paced(tmp_path / "paced.db", args.paced_seconds)
-        top, rank_a, rank_b = await leaderboard(tmp_path / "board.db", args.members)
     for mode, (ours, raw) in figures.items():
         print(f"synchronous={mode}:")
         print(f"  answer path (answer+grade+stats, {CONCURRENCY} members):{ours:9.0f} answers/s")
         print(f"  baseline (raw aiosqlite INSERT+COMMIT):          {raw:9.0f} answers/s")
         print(f"  ratio (answer path / baseline):                  {ours / raw:9.2f}")
     print(f"paced at {PACED_RATE}/s: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
-    print(f"leaderboard top-10 at {args.members:,} members:      {top:.3f} ms")
-    print(f"rank of the leader / of a typical member:        {rank_a:.3f} ms / {rank_b:.3f} ms")
 
 
 if __name__ == "__main__":

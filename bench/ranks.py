@@ -16,44 +16,42 @@ import asyncio
 import functools
 import random
 import statistics
+import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import func, select, text
 
-from bot.app import settle
-from bot.engine.seasons import season_days
-from bot.engine.streaks import month_key, week_key
-from bot.store import rank_counts
-from bot.store.schema import answers, member_stats, members
-from bot.store.store import Store
-from bot.store.transactions import Tx
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+from bot.app import settle  # noqa: E402
+from bot.engine.seasons import season_days  # noqa: E402
+from bot.engine.streaks import month_key, week_key  # noqa: E402
+from bot.features.practice.recording import count_answer  # noqa: E402
+from bot.store import rank_counts  # noqa: E402
+from bot.store.schema import answers, member_stats, members  # noqa: E402
+from bot.store.store import Store  # noqa: E402
+from bot.store.transactions import Tx  # noqa: E402
+from tests.conftest import drop_schema, open_store, postgres_available  # noqa: E402
+from tests.test_ranks import period_answers, season_per_member  # noqa: E402
+
 TODAY = date(2026, 3, 18)
 BOARDS = ("week", "month", "season", "all")
 
 
-# The baseline: the counting queries of before, every member counted -------------------------
-
-
-def _period_answers(period: str, key: str) -> Any:
-    if period == "week":
-        return case((member_stats.c.week_key == key, member_stats.c.week_answers), else_=0)
-    if period == "month":
-        return case((member_stats.c.month_key == key, member_stats.c.month_answers), else_=0)
-    return member_stats.c.answers_total
+# The baseline: the counting queries of before, every member counted (their parts are the
+# reference of tests/test_ranks.py) ---------------------------------------------------------
 
 
 async def plain_top(store: Store, server_id: int, period: str, key: str) -> list:
     """The old top 10: running streaks in index order, the rest by answers if too few."""
     s = member_stats.c
-    score = _period_answers(period, key).label("period_answers")
+    score = period_answers(period, key).label("period_answers")
     async with store.read() as tx:
         running = list(
             await tx.conn.execute(
@@ -78,7 +76,7 @@ async def plain_top(store: Store, server_id: int, period: str, key: str) -> list
 
 async def plain_rank(store: Store, server_id: int, member_id: int, period: str, key: str) -> int:
     s = member_stats.c
-    score = _period_answers(period, key)
+    score = period_answers(period, key)
     async with store.read() as tx:
         row = (await tx.load_stats([(server_id, member_id)]))[(server_id, member_id)]
         alive = row.alive_until is not None and row.alive_until >= TODAY
@@ -99,18 +97,7 @@ async def plain_rank(store: Store, server_id: int, member_id: int, period: str, 
 
 
 def _season_answers(server_id: int) -> Any:
-    first, last = season_days(month_key(TODAY))
-    counted = (
-        select(answers.c.member_id, answers.c.question_id, answers.c.local_date)
-        .where(answers.c.server_id == server_id, answers.c.local_date.between(first, last))
-        .distinct()
-        .subquery()
-    )
-    return (
-        select(counted.c.member_id, func.count().label("answers"))
-        .group_by(counted.c.member_id)
-        .subquery()
-    )
+    return season_per_member(server_id, *season_days(month_key(TODAY)))
 
 
 async def plain_season_top(store: Store, server_id: int) -> list:
@@ -282,11 +269,7 @@ def next_day(row: Any) -> dict[str, Any]:
         running = row.alive_until is not None and row.alive_until >= day
         new["current_streak"] = row.current_streak + 1 if running else 1
         new["last_day"], new["alive_until"] = day, day + timedelta(days=1)
-    new["answers_total"] += 1
-    new["week_answers"] = row.week_answers + 1 if row.week_key == week_key(day) else 1
-    new["week_key"] = week_key(day)
-    new["month_answers"] = row.month_answers + 1 if row.month_key == month_key(day) else 1
-    new["month_key"] = month_key(day)
+    count_answer(new, day)
     return new
 
 
@@ -319,19 +302,10 @@ async def write_cost(store: Store, server_id: int, n: int, size: int) -> tuple[f
 
 
 async def run(backend: str, n: int, samples: int, tmp: Path) -> list[tuple]:
-    schema = None
-    if backend == "sqlite":
-        store = Store.from_url(f"sqlite+aiosqlite:///{tmp / 'ranks.db'}")
-    else:
-        import asyncpg
-
-        schema = f"bench_ranks_{uuid.uuid4().hex[:8]}"
-        conn = await asyncpg.connect(POSTGRES.replace("postgresql+asyncpg", "postgresql"))
-        await conn.execute(f'CREATE SCHEMA "{schema}"')
-        await conn.close()
-        store = Store.from_url(POSTGRES, schema=schema)
+    # The tests' own way to a migrated store: a SQLite file, or a schema of its own on the
+    # PostgreSQL server the tests use (PREPBOT_TEST_POSTGRES_URL).
+    store, schema = await open_store("sqlite" if backend == "sqlite" else "postgres", tmp)
     try:
-        await store.upgrade()
         server_id = await fill(store, n)
         lines = await measure(store, server_id, n, samples)
         for size in (32, 256):
@@ -344,9 +318,7 @@ async def run(backend: str, n: int, samples: int, tmp: Path) -> list[tuple]:
     finally:
         await store.close()
         if schema:
-            conn = await asyncpg.connect(POSTGRES.replace("postgresql+asyncpg", "postgresql"))
-            await conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-            await conn.close()
+            await drop_schema(schema)
 
 
 async def main() -> None:
@@ -377,4 +349,5 @@ def figures(ours: tuple[float, float], plain: tuple[float, float] | None) -> str
 
 
 if __name__ == "__main__":
+    postgres_available()  # asked once, before the loop runs (as the test session does)
     asyncio.run(main())

@@ -33,7 +33,7 @@ PERIODS = ("week", "month", "all")
 # The plain recount: the queries that counted members before the rank counts existed.
 
 
-def _period_answers(period: str, key: str) -> Any:
+def period_answers(period: str, key: str) -> Any:
     if period == "week":
         return case((member_stats.c.week_key == key, member_stats.c.week_answers), else_=0)
     if period == "month":
@@ -42,13 +42,13 @@ def _period_answers(period: str, key: str) -> Any:
 
 
 async def plain_leaderboard(store: Store, server_id: int, today: date, period: str, key: str):
-    period_answers = _period_answers(period, key).label("period_answers")
+    score = period_answers(period, key).label("period_answers")
     columns = (
         member_stats.c.member_id,
         members.c.display_name,
         members.c.external_id,
         member_stats.c.current_streak,
-        period_answers,
+        score,
     )
     stats = member_stats.c
     async with store.read() as tx:
@@ -58,7 +58,7 @@ async def plain_leaderboard(store: Store, server_id: int, today: date, period: s
             .where(
                 stats.server_id == server_id, stats.alive_until >= today, stats.current_streak > 0
             )
-            .order_by(stats.current_streak.desc(), period_answers.desc(), stats.member_id)
+            .order_by(stats.current_streak.desc(), score.desc(), stats.member_id)
         )
         rest = await tx.conn.execute(
             select(*columns)
@@ -66,9 +66,9 @@ async def plain_leaderboard(store: Store, server_id: int, today: date, period: s
             .where(
                 stats.server_id == server_id,
                 (stats.alive_until < today) | stats.alive_until.is_(None),
-                period_answers > 0,
+                score > 0,
             )
-            .order_by(period_answers.desc(), stats.member_id)
+            .order_by(score.desc(), stats.member_id)
         )
         return [LeaderRow(*r) for r in running] + [
             LeaderRow(r[0], r[1], r[2], 0, r[4]) for r in rest
@@ -107,20 +107,24 @@ def plain_ranks(rows: list[Any], today: date, period: str, key: str) -> dict[int
     return ranks
 
 
-async def plain_season(store: Store, server_id: int, season: str) -> list[SeasonRow]:
-    """Every member with answers in the season, best first (ties by member id)."""
-    first, last = season_days(season)
+def season_per_member(server_id: int, first: date, last: date) -> Any:
+    """Per member: answers from `first` to `last`, one per question per day."""
     counted = (
         select(answers.c.member_id, answers.c.question_id, answers.c.local_date)
         .where(answers.c.server_id == server_id, answers.c.local_date.between(first, last))
         .distinct()
         .subquery()
     )
-    per = (
+    return (
         select(counted.c.member_id, func.count().label("answers"))
         .group_by(counted.c.member_id)
         .subquery()
     )
+
+
+async def plain_season(store: Store, server_id: int, season: str) -> list[SeasonRow]:
+    """Every member with answers in the season, best first (ties by member id)."""
+    per = season_per_member(server_id, *season_days(season))
     async with store.read() as tx:
         result = await tx.conn.execute(
             select(per.c.member_id, members.c.display_name, members.c.external_id, per.c.answers)
