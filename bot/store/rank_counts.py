@@ -16,8 +16,8 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BindParameter, Table, delete, func, literal, select, union_all
-from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.store import dialects
 from bot.store.rank_tables import live_counts, score_counts, season_answers, tie_counts
 from bot.store.schema import answers, member_stats
 
@@ -124,7 +124,7 @@ async def _count_seasons(tx: Tx, gains: Counter, moves: Counter) -> None:
 def _season_upsert(dialect: str) -> Any:
     """Add answers to a member's season, returning the new totals (built once per dialect)."""
     per = season_answers.c
-    stmt = (postgresql if dialect == "postgresql" else sqlite).insert(season_answers)
+    stmt = dialects.insert(dialect, season_answers)
     return stmt.on_conflict_do_update(
         index_elements=["server_id", "season", "member_id"],
         set_={"answers": per.answers + stmt.excluded.answers},
@@ -138,7 +138,7 @@ def _adding(dialect: Any, table: Table) -> str:
     Its rows go to the driver as plain tuples in column order: a batch moves thousands of
     counts, and binding each through SQLAlchemy costs more than writing it.
     """
-    stmt = (postgresql if dialect.name == "postgresql" else sqlite).insert(table)
+    stmt = dialects.insert(dialect.name, table)
     keys = [c.name for c in table.primary_key.columns]
     stmt = stmt.on_conflict_do_update(
         index_elements=keys, set_={"members": table.c.members + stmt.excluded.members}

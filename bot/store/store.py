@@ -7,11 +7,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import utcnow
-from bot.store import database
+from bot.store import database, dialects
 from bot.store.community import CommunityStore
 from bot.store.digests import Digests
 from bot.store.inline import InlineSQLite
@@ -464,7 +463,7 @@ class Store(
 def _current_upsert(dialect: str) -> Any:
     """Set the current question; hints count per question, so another starts from none
     (built once per dialect)."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert(member_stats)
+    insert = dialects.insert(dialect, member_stats)
     new = insert.excluded
     return insert.on_conflict_do_update(
         index_elements=["server_id", "member_id"],

@@ -12,8 +12,8 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
+from bot.store import dialects
 from bot.store.schema import answers, grades, practice_weeks, question_stats
 
 if TYPE_CHECKING:
@@ -30,9 +30,8 @@ def week_of(day: date) -> date:
 @cache
 def _statements(dialect: str) -> tuple[Any, Any]:
     """The two tally statements, built once per dialect (each batch runs them with its rows)."""
-    insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    weeks = insert(practice_weeks).on_conflict_do_nothing()
-    stmt = insert(question_stats)
+    weeks = dialects.insert(dialect, practice_weeks).on_conflict_do_nothing()
+    stmt = dialects.insert(dialect, question_stats)
     counts = stmt.on_conflict_do_update(
         index_elements=["server_id", "question_id"],
         set_={

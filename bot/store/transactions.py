@@ -16,11 +16,10 @@ from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from sqlalchemy import String, Table, bindparam, cast, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.store import rank_counts
+from bot.store import dialects, rank_counts
 from bot.store.checkpoints import Checkpoints
 from bot.store.inline import InlineConnection, InlineSQLite
 from bot.store.records import Record, StatsRecord
@@ -176,7 +175,7 @@ class Tx:
 
     def insert(self, table: Any) -> Any:
         """The dialect's INSERT, which supports ON CONFLICT on both databases."""
-        return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
+        return dialects.insert(self.dialect, table)
 
     async def upsert_returning(
         self,
@@ -258,7 +257,7 @@ class Tx:
     ) -> None:
         """Insert answers and grades and count them into the tallies."""
         for table, rows in ((answers, answer_rows), (grades, grade_rows)):
-            await self.run_many(_insert(self.dialect, table), rows)
+            await self.run_many(dialects.insert(self.dialect, table), rows)
         await tally(self, answer_rows, grade_rows)
 
     async def save_stats(
@@ -304,11 +303,6 @@ class Tx:
 # more than running it.
 
 
-@cache
-def _insert(dialect: str, table: Table) -> Any:
-    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
-
-
 @lru_cache(maxsize=64)  # per engine's dialect: a test run opens many engines
 def _compiled(dialect: Any, statement: Any, columns: tuple[str, ...]) -> tuple[str, list]:
     """The statement's SQL for `dialect`, and per positional parameter, its column and the
@@ -325,7 +319,7 @@ def _compiled(dialect: Any, statement: Any, columns: tuple[str, ...]) -> tuple[s
 @cache
 def _upsert(dialect: str, table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> Any:
     """INSERT of `columns`, updating every column but `keys` when the key exists."""
-    stmt = _insert(dialect, table)
+    stmt = dialects.insert(dialect, table)
     return stmt.on_conflict_do_update(
         index_elements=list(keys),
         set_={c: stmt.excluded[c] for c in columns if c not in keys},
