@@ -221,11 +221,9 @@ class FanOut:
         try:
             if item.kind == "dm":
                 assert item.user_ref is not None
-                sent = await self.pacer.send(
-                    adapter, item.platform, item.user_ref, reply, direct=True
-                )
+                sent = await self.pacer.send(adapter, item.user_ref, reply, direct=True)
             else:
-                sent = await self.pacer.send(adapter, item.platform, item.channel_id, reply)
+                sent = await self.pacer.send(adapter, item.channel_id, reply)
         except Exception as exc:
             await self.store.release_claim(post.id, owner=self.owner)
             self._count(item.platform, "failed")

@@ -52,13 +52,13 @@ class Pacer:
     def __init__(self, adapters: Mapping[str, Adapter], *, backoff: float = 0.5):
         self.backoff = wait_exponential_jitter(multiplier=backoff, max=30)
         self.limiters = {
-            name: AsyncLimiter(a.max_posts_per_second, 1)
-            for name, a in adapters.items()
+            a.platform: AsyncLimiter(a.max_posts_per_second, 1)
+            for a in adapters.values()
             if a.max_posts_per_second
         }
 
     async def send(
-        self, adapter: Adapter, platform: str, target: str, reply: Reply, *, direct: bool = False
+        self, adapter: Adapter, target: str, reply: Reply, *, direct: bool = False
     ) -> Sent:
         """Post `reply` to channel `target` (or by DM to user `target` when `direct`)."""
         async for attempt in AsyncRetrying(
@@ -68,7 +68,7 @@ class Pacer:
             reraise=True,
         ):
             with attempt:
-                limiter = self.limiters.get(platform)
+                limiter = self.limiters.get(adapter.platform)
                 if limiter is not None:
                     await limiter.acquire()
                 if direct:
@@ -131,9 +131,7 @@ class Courier:
         """To the channel, or by DM to the member a delivery names (a reminder)."""
         direct = delivery.user_ref is not None
         target = delivery.user_ref if direct else delivery.channel_id
-        return await self.pacer.send(
-            adapter, delivery.platform, target, delivery.reply, direct=direct
-        )
+        return await self.pacer.send(adapter, target, delivery.reply, direct=direct)
 
     async def _deliver_once(self, adapter: Adapter, delivery: Delivery) -> int:
         key = delivery.once

@@ -112,7 +112,7 @@ async def test_a_post_claimed_by_a_live_process_is_left_to_it(engine, scheduler,
     await scheduler.reload()
     at(clock, "2026-03-10T09:00", "UTC")
     place = await engine.kit.place(make_actor(channel="a"))
-    post = await engine.practice.question_of_the_day(
+    post = await engine.practice.daily.for_day(
         server_id=place.server.id, channel_id="a", day=clock.now.date()
     )
     assert await engine.store.claim_post(

@@ -38,10 +38,7 @@ class Practice:
     async def place(self, actor: Actor) -> Place:
         return await self.kit.place(actor)
 
-    # Used by the scheduler: the channel's question of the day and how it is posted.
-    async def question_of_the_day(self, **where: Any) -> Any:
-        return await self.daily.for_day(**where)
-
+    # Used by the fan-out: how a channel's question of the day is posted.
     async def daily_reply(self, post: Any, **how: Any) -> Reply:
         return await self.daily.reply(post, **how)
 
