@@ -159,17 +159,7 @@ class ConsoleAdapter:
         button = getattr(self, "_pressable", {}).get(line.strip().lower())
         if button is not None:
             return await self.engine.run_action(self.actor, button.action)
-        try:
-            cmd, values = self.engine.registry.parse(line, prefix="")
-        except Refusal:
-            return await self.engine.run_text(self.actor, line, prefix="")
-        for option in cmd.options:
-            if option.kind == "file" and isinstance(values.get(option.name), str):
-                try:
-                    values[option.name] = read_file(values[option.name])
-                except Refusal as exc:
-                    return Reply.error(exc.message)
-        return await self.engine.invoke(self.actor, cmd, values, prefix="")
+        return await self.engine.run_text(self.actor, line, prefix="", files=read_file)
 
     async def handle(self, line: str) -> str:
         """Run one typed command and return what to print; never raises."""

@@ -163,14 +163,29 @@ class Engine:
 
     # Commands -------------------------------------------------------------------------------
 
-    async def run_text(self, actor: Actor, text: str, *, prefix: str = "/prep ") -> Reply:
-        """Run a command typed as text (`question python hard`, `/prep grade good`)."""
+    async def run_text(
+        self,
+        actor: Actor,
+        text: str,
+        *,
+        prefix: str = "/prep ",
+        files: Callable[[str], Any] | None = None,
+    ) -> Reply:
+        """Run a command typed as text (`question python hard`, `/prep grade good`); `files`
+        turns a file option's typed path into the file (the console's)."""
         started = time.perf_counter()
         try:
             cmd, values = self.registry.parse(plain(text), prefix=prefix)
         except Refusal as exc:
             self._observe("unknown", actor, started, "refused")
             return Reply.error(exc.message)
+        for option in cmd.options:
+            typed = values.get(option.name)
+            if files is not None and option.kind == "file" and isinstance(typed, str):
+                try:
+                    values[option.name] = files(typed)
+                except Refusal as exc:
+                    return Reply.error(exc.message)
         return await self.invoke(actor, cmd, values, prefix=prefix, started=started)
 
     async def invoke(
