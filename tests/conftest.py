@@ -139,3 +139,16 @@ def make_actor(user: str = "u1", *, channel: str = "c1", server: str = "s1", **e
         user_name=extra.pop("name", user),
         **extra,
     )
+
+
+@pytest.fixture
+async def scheduler(engine: Engine, clock: Clock):
+    """A scheduler on the engine, posting to a recording adapter (`scheduler.adapter`)."""
+    from bot.scheduling import Scheduler
+    from tests.fakes.recording import RecordingAdapter
+
+    adapter = RecordingAdapter()
+    sched = Scheduler(engine=engine, adapters={"test": adapter}, clock=clock, backoff=0.001)
+    sched.adapter = adapter  # type: ignore[attr-defined]
+    yield sched
+    await sched.stop()

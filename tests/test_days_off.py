@@ -5,30 +5,19 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-import pytest
-
 from bot.adapters.transcript import Transcript
 from bot.engine.actors import Actor
 from bot.engine.core import Engine
 from bot.engine.days_off import away_left, quarter_of
 from bot.features.practice.recount import check
-from bot.scheduling import Scheduler
 from tests.conftest import Clock
 from tests.fakes.discord_server import User
-from tests.fakes.recording import RecordingAdapter
 from tests.surfaces import surfaces
-
-ANSWER = "A thread pool reuses worker threads."
+from tests.test_reminders import ANSWER, practise
 
 
 def chat_for(engine: Engine) -> Transcript:
     return Transcript(engine, admins={"boss"})
-
-
-async def practise(chat: Transcript, user: str = "ann") -> None:
-    await chat.say(user, "today")
-    await chat.say(user, f"answer {ANSWER}")
-    chat.expect("Answer saved")
 
 
 async def streak_of(chat: Transcript, user: str = "ann") -> str:
@@ -127,16 +116,8 @@ def test_quarters_and_allowance():
     assert away_left(days, [d - timedelta(days=20)]) == (quarter_of(d)[0], 0)
 
 
-@pytest.fixture
-async def scheduler(engine: Engine, clock: Clock):
-    adapter = RecordingAdapter()
-    sched = Scheduler(engine=engine, adapters={"test": adapter}, clock=clock, backoff=0.001)
-    yield sched, adapter
-    await sched.stop()
-
-
 async def test_no_post_on_skip_days_and_no_dm_while_away(engine, clock, scheduler):
-    sched, adapter = scheduler
+    sched, adapter = scheduler, scheduler.adapter
     chat = chat_for(engine)
     await chat.say("boss", "schedule set 09:00 UTC")
     await chat.say("ann", "subscribe 09:00")

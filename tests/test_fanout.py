@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-import pytest
 import yaml
 
 from bot.engine.options import FileArg
@@ -16,14 +15,6 @@ from bot.store.store import Store
 from tests.conftest import make_actor
 from tests.fakes.recording import RecordingAdapter
 from tests.test_scheduling import add_schedule, at
-
-
-@pytest.fixture
-async def scheduler(engine, clock):
-    sched = Scheduler(engine=engine, adapters={"test": RecordingAdapter()}, clock=clock)
-    sched.adapter = sched.adapters["test"]  # type: ignore[attr-defined]
-    yield sched
-    await sched.stop()
 
 
 async def test_many_channels_in_several_batches_each_get_their_own_post_once(

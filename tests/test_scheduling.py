@@ -11,8 +11,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from bot.adapters.base import PlatformError
 from bot.engine.core import Engine
 from bot.features import build_engine
@@ -38,15 +36,6 @@ def at(clock: Clock, local: str, zone: str) -> None:
     """Set the clock to a local wall time in `zone`."""
     moment = datetime.fromisoformat(local).replace(tzinfo=ZoneInfo(zone))
     clock.now = moment.astimezone(UTC).replace(tzinfo=None)
-
-
-@pytest.fixture
-async def scheduler(engine: Engine, clock: Clock):
-    adapter = RecordingAdapter()
-    sched = Scheduler(engine=engine, adapters={"test": adapter}, clock=clock, backoff=0.001)
-    sched.adapter = adapter  # type: ignore[attr-defined]
-    yield sched
-    await sched.stop()
 
 
 async def test_jobs_fire_at_local_time_across_dst_in_two_zones(engine, scheduler):

@@ -12,11 +12,17 @@ import yaml
 from bot.engine.messages import Action
 from bot.engine.registry import Registry
 from tests.conftest import ROOT
+from tests.fakes.discord_server import (
+    ATTACHMENT,
+    BOOLEAN,
+    INTEGER,
+    ROLE,
+    STRING,
+    SUB_COMMAND,
+    USER,
+)
 from tests.surfaces import surfaces
 
-# Discord's option types (https://discord.com/developers/docs/interactions/application-commands).
-SUB_COMMAND, SUB_COMMAND_GROUP, STRING, INTEGER, BOOLEAN, USER, ROLE = 1, 2, 3, 4, 5, 6, 8
-ATTACHMENT = 11
 TYPES = {
     "member": USER,
     "role": ROLE,
