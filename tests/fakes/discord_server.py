@@ -189,24 +189,6 @@ def buttons_of(message: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def _role(
-    role_id: str, name: str, position: int, permissions: int, *, managed: bool = False
-) -> dict[str, Any]:
-    return {
-        "id": role_id,
-        "name": name,
-        "color": 0,
-        "hoist": False,
-        "icon": None,
-        "unicode_emoji": None,
-        "position": position,
-        "permissions": str(permissions),
-        "managed": managed,
-        "mentionable": False,
-        "flags": 0,
-    }
-
-
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     # discord.py parses a body only when Content-Type is exactly application/json
     # (web.json_response would add "; charset=utf-8").
@@ -254,8 +236,8 @@ class FakeDiscord:
         # managed), and which roles each member holds (role changes land here).
         self.bot_role_id = self.snowflake()
         self.roles: dict[str, dict[str, Any]] = {
-            self.guild_id: _role(self.guild_id, "@everyone", 0, MEMBER_PERMISSIONS),
-            self.bot_role_id: _role(self.bot_role_id, "prepbot", 1, 0, managed=True),
+            self.guild_id: self.role(self.guild_id, "@everyone", MEMBER_PERMISSIONS, 0),
+            self.bot_role_id: self.role(self.bot_role_id, "prepbot", 0, 1, managed=True),
         }
         self.member_roles: dict[str, set[str]] = {self.bot.id: {self.bot_role_id}}
         self.uploads: dict[str, bytes] = {}  # attachments members sent, by id (served as CDN)
@@ -502,7 +484,10 @@ class FakeDiscord:
     def wait_identified(self, count: int = 1) -> None:
         self.wait_until(lambda: self.identified >= count, what=f"IDENTIFY #{count}")
 
-    def role(self, role_id: str, name: str, permissions: int, position: int) -> dict[str, Any]:
+    @staticmethod
+    def role(
+        role_id: str, name: str, permissions: int, position: int, *, managed: bool = False
+    ) -> dict[str, Any]:
         return {
             "id": role_id,
             "name": name,
@@ -511,7 +496,7 @@ class FakeDiscord:
             "color": 0,
             "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
             "hoist": False,
-            "managed": False,
+            "managed": managed,
             "mentionable": False,
             "icon": None,
             "unicode_emoji": None,
@@ -700,7 +685,7 @@ class FakeDiscord:
             if role["position"] >= position and role["id"] != self.guild_id:
                 role["position"] += 1
         role_id = self.snowflake()
-        self.roles[role_id] = _role(role_id, name, position, 0)
+        self.roles[role_id] = self.role(role_id, name, 0, position)
         return role_id
 
     def let_bot_manage_roles(self, allowed: bool = True, *, above: str | None = None) -> None:
