@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, update
 
 from bot.store import rank_counts
 from bot.store.places import Places
+from bot.store.rhythm import reminder_keys_of
 from bot.store.schema import (
     answers,
     dashboard_links,
@@ -120,8 +121,10 @@ class MemberData(Places):  # forgetting a member drops them from the member cach
             removed.update(await self._forget_rounds(tx, member_id))
             removed.update(await self._forget_contributions(tx, member_id))
             removed["dashboard sessions"] = await self._sign_out_everywhere(tx, member_id)
-            # Their reminders' once-only records (remind:<server>:<member>:<day>).
-            await tx.conn.execute(delete(sends).where(sends.c.key.like(f"remind:%:{member_id}:%")))
+            # Their reminders' once-only records.
+            await tx.conn.execute(
+                delete(sends).where(sends.c.key.like(reminder_keys_of(member_id)))
+            )
             removed.update(await self._forget_platform_traces(tx, platform, external_id))
             await tx.conn.execute(delete(members).where(members.c.id == member_id))
         return removed

@@ -33,6 +33,16 @@ class DayOff(Record):
     day: date
 
 
+def reminder_key(server_id: int, member_id: int, day: date) -> str:
+    """A reminder's once-only key in `sends`: one per member, server and local day."""
+    return f"remind:{server_id}:{member_id}:{day.isoformat()}"
+
+
+def reminder_keys_of(member_id: int) -> str:
+    """A LIKE pattern for every reminder key of a member (forget-me removes them)."""
+    return f"remind:%:{member_id}:%"
+
+
 @dataclass(frozen=True, slots=True)
 class ReminderEntry(Record):
     """A member's reminder with what sending needs: platform, ids, timezones, streak."""

@@ -12,14 +12,14 @@ from bot.engine.messages import Action, Button, Card, Delivery, Reply
 from bot.engine.options import Option
 from bot.engine.registry import command, job
 from bot.engine.streaks import view
-from bot.store.rhythm import ReminderEntry
+from bot.store.rhythm import ReminderEntry, reminder_key
 
 DEFAULT_TIME = "21:00"  # three hours before the member's local midnight
 
 
 def once_key(entry: ReminderEntry, day: date) -> str:
     """The once-only key of a member's reminder on a server: one send per local day."""
-    return f"remind:{entry.server_id}:{entry.member_id}:{day.isoformat()}"
+    return reminder_key(entry.server_id, entry.member_id, day)
 
 
 class Reminders:
