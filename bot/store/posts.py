@@ -277,8 +277,8 @@ class Posts(Transactions):
                 ids |= made
                 if len(made) < len(new):  # a concurrent writer was first: claim theirs
                     wanted = {(r["server_id"], r["channel_id"], r["local_date"]) for r in new}
-                    taken = await tx.all(PostRecord, select(posts).where(_near(wanted)))
-                    ids.update(p.id for p in taken if _key(p) in wanted)
+                    taken = await self.posts_on(wanted)  # joins this transaction
+                    ids.update(p.id for p in taken.values())
             if not ids:
                 return []
             claimed = claim(posts, posts.c.id.in_(ids), owner, now, stale).returning(posts)
