@@ -3,6 +3,7 @@ when it is next due in its own timezone."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,18 +32,31 @@ class Due:
 
     def local_due(self, day: date) -> datetime:
         """The aware moment this is due on local `day`."""
-        hour, minute = map(int, self.time_of_day.split(":"))
-        return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(self.timezone))
+        return local_moment(day, self.time_of_day, self.timezone)
 
     def runs_on(self, day: date) -> bool:
         return WEEKDAYS[day.weekday()] in self.weekdays and day not in self.days_off
 
     def latest_due(self, now: datetime) -> tuple[date, datetime] | None:
         """The most recent due moment at or before `now` (aware UTC), within a week."""
-        today = now.astimezone(ZoneInfo(self.timezone)).date()
-        for back in range(8):
-            day = today - timedelta(days=back)
-            moment = self.local_due(day)
-            if self.runs_on(day) and moment <= now:
-                return day, moment
-        return None
+        return latest_moment(self.time_of_day, self.timezone, now, self.runs_on)
+
+
+def local_moment(day: date, time_of_day: str, zone: str) -> datetime:
+    """`time_of_day` (HH:MM) on local `day` in `zone`, as an aware moment."""
+    hour, minute = map(int, time_of_day.split(":"))
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
+
+
+def latest_moment(
+    time_of_day: str, zone: str, now: datetime, runs_on: Callable[[date], bool]
+) -> tuple[date, datetime] | None:
+    """The most recent local day (within a week) that `runs_on`, whose `time_of_day` in
+    `zone` is at or before `now` (aware): that day and moment, or None."""
+    today = now.astimezone(ZoneInfo(zone)).date()
+    for back in range(8):
+        day = today - timedelta(days=back)
+        moment = local_moment(day, time_of_day, zone)
+        if runs_on(day) and moment <= now:
+            return day, moment
+    return None

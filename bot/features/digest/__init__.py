@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.engine.actors import Actor
 from bot.engine.core import Kit
+from bot.engine.due import latest_moment
 from bot.engine.messages import Card, Delivery, Refusal, Reply
 from bot.engine.options import WEEKDAYS, Option
 from bot.engine.registry import IN_CHANNELS, Role, action, job, subcommands
@@ -40,14 +41,8 @@ DAY_NAMES = dict(
 def latest_due(weekday: str, time_of_day: str, zone: str, now: datetime) -> datetime | None:
     """The most recent weekly moment (`weekday` at `time_of_day` in `zone`) at or before
     `now` (aware), or None if it is more than a week back."""
-    hour, minute = map(int, time_of_day.split(":"))
-    today = now.astimezone(ZoneInfo(zone)).date()
-    for back in range(8):
-        day = today - timedelta(days=back)
-        moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(zone))
-        if WEEKDAYS[day.weekday()] == weekday and moment <= now:
-            return moment
-    return None
+    found = latest_moment(time_of_day, zone, now, lambda day: WEEKDAYS[day.weekday()] == weekday)
+    return found and found[1]
 
 
 class Digest:
