@@ -8,6 +8,7 @@ the leaderboard (which reads it) keeps an away member's streak.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -32,6 +33,15 @@ async def days_off(store: Store, server_id: int, member_id: int, since: date) ->
     return found.get((server_id, member_id), frozenset())
 
 
+async def days_off_of(store: Store, rows: Sequence[Any]) -> dict[tuple[int, int], frozenset[date]]:
+    """Each streak row's member's days off (rows with `server_id`, `member_id`, `last_day`),
+    from the oldest streak among them on: one read for all of them."""
+    days = [r.last_day for r in rows if r.last_day is not None]
+    if not days:
+        return {}
+    return await store.days_off_for([(r.server_id, r.member_id) for r in rows], min(days))
+
+
 async def refresh_streaks(
     store: Store, *, server_id: int | None = None, member_id: int | None = None
 ) -> int:
@@ -40,8 +50,7 @@ async def refresh_streaks(
     rows = await store.stats_touched_by(server_id=server_id, member_id=member_id)
     if not rows:
         return 0
-    since = min(r.last_day for r in rows)
-    off = await store.days_off_for([(r.server_id, r.member_id) for r in rows], since)
+    off = await days_off_of(store, rows)
     moved = []
     for r in rows:
         again = alive_until(state_of(r), off.get((r.server_id, r.member_id), frozenset()))

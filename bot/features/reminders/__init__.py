@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.engine.actors import Actor
 from bot.engine.core import Kit
-from bot.engine.days_off import state_of
+from bot.engine.days_off import days_off_of, state_of
 from bot.engine.messages import Action, Button, Card, Delivery, Reply
 from bot.engine.options import Option
 from bot.engine.registry import command, job
@@ -71,9 +71,7 @@ class Reminders:
         waiting = [(e, day) for e, day in waiting if once_key(e, day) not in sent]
         if not waiting:
             return []
-        since = min(e.last_day for e, _ in waiting if e.last_day is not None)
-        pairs = [(e.server_id, e.member_id) for e, _ in waiting]
-        off = await self.kit.store.days_off_for(pairs, since)
+        off = await days_off_of(self.kit.store, [e for e, _ in waiting])
         deliveries = []
         for entry, today in waiting:
             days = off.get((entry.server_id, entry.member_id), frozenset())

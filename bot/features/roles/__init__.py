@@ -7,7 +7,7 @@ from datetime import date
 
 from bot.engine.actors import Actor
 from bot.engine.core import Kit
-from bot.engine.days_off import state_of
+from bot.engine.days_off import days_off_of, state_of
 from bot.engine.messages import Card, Delivery, Field, Refusal, Reply, literal
 from bot.engine.options import Option, RoleArg
 from bot.engine.ports import RoleError, RolePort
@@ -155,10 +155,7 @@ class Roles:
         running = [h for h in holders if h.last_day is not None and h.current_streak > 0]
         if not running:
             return []
-        since = min(h.last_day for h in running if h.last_day is not None)
-        off = await self.kit.store.days_off_for(
-            [(h.server_id, h.member_id) for h in running], since
-        )
+        off = await days_off_of(self.kit.store, running)
         now = self.kit.clock()
         out = []
         for h in running:
