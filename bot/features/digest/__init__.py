@@ -16,12 +16,12 @@ from zoneinfo import ZoneInfo
 from bot.engine.actors import Actor
 from bot.engine.core import Kit
 from bot.engine.due import latest_moment
-from bot.engine.messages import Card, Delivery, Refusal, Reply
+from bot.engine.messages import Card, Delivery, QuestionRef, Refusal, Reply
 from bot.engine.options import WEEKDAYS, Option
 from bot.engine.registry import IN_CHANNELS, Role, action, job, subcommands
 from bot.engine.seasons import board_lines, previous_season, season_days
 from bot.engine.streaks import local_date, week_key
-from bot.features.digest.week import TryQuestion, Week
+from bot.features.digest.week import Week
 from bot.store.records import DigestEntry
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,8 @@ class Digest:
             raise Refusal("This channel has no weekly digest. `digest set <weekday> <HH:MM>`.")
         return Reply.text("Weekly digest off", "No more weekly digests in this channel.")
 
-    @action("tryquestion", target=TryQuestion, hint="question <id>")
-    async def try_question(self, actor: Actor, target: TryQuestion, form: object) -> Reply:
+    @action("tryquestion", target=QuestionRef, hint="question <id>")
+    async def try_question(self, actor: Actor, target: QuestionRef, form: object) -> Reply:
         """A button under the digest: that question, privately, to practise now."""
         assert self.kit.run is not None
         return await self.kit.run(actor, ("question",), id=target.question_id)

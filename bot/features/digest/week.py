@@ -3,11 +3,20 @@ milestones reached, the hardest questions, the topics practised least, and a cha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.engine.core import Kit
-from bot.engine.messages import Action, Button, Card, Field, Image, Reply, clip, literal
+from bot.engine.messages import (
+    Action,
+    Button,
+    Card,
+    Field,
+    Image,
+    QuestionRef,
+    Reply,
+    clip,
+    literal,
+)
 from bot.pictures import week_chart
 
 MILESTONES = (7, 30, 100, 200, 365, 500, 1000)  # streak days worth celebrating
@@ -15,13 +24,6 @@ BOARD = 5  # streaks shown
 HARDEST = 3
 LEAST = 3
 QUESTION_CHARS = 90
-
-
-@dataclass(frozen=True)
-class TryQuestion:
-    """A button under the digest: practise this question now."""
-
-    question_id: str
 
 
 def milestones_reached(streak: int, days_this_week: int) -> list[int]:
@@ -82,7 +84,7 @@ class Week:
             body=body,
             fields=tuple(fields),
             buttons=tuple(
-                Button(f"Try #{i}", Action("tryquestion", TryQuestion(qid)))
+                Button(f"Try #{i}", Action("tryquestion", QuestionRef(qid)))
                 for i, (_, qid) in enumerate(hardest, 1)
             ),
             footer="Counts only: nobody is named for a day off.",
